@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { arnOf } from '../domain/ids.js';
+import { validationError } from '../domain/errors.js';
+import { batchItem, batchOut, entryOut } from './format.js';
+import { type Route, singleQuery } from './route.js';
+import { BatchIdBody, ListBatchQuery, ListRunsInBatchQuery, StartRunBatchInput } from './shapes.js';
+import { id, parseInput } from './validation.js';
+
+const BatchLabel = z.object({ batchId: id() });
+const DEFAULT_PAGE = 100;
+
+/** At most one filter per list call, as the batch API documents. */
+function oneFilter(filters: Record<string, unknown>) {
+  const given = Object.keys(filters).filter((k) => filters[k] !== undefined);
+  if (given.length > 1) throw validationError(`Only one filter is supported per call; got ${given.join(', ')}`);
+}
+
+export const batchRoutes: Route[] = [
+  {
+    operation: 'StartRunBatch', method: 'POST', path: '/runBatch', status: 201,
+    async handler(req, s) {
+      const input = parseInput(StartRunBatchInput, req.body);
+      const b = await s.batches.start(input, req.body);
+      return { id: b.id, arn: arnOf(s.config, 'runBatch', b.id), status: b.status, uuid: b.uuid, tags: b.tags };
+    },
+  },
+  {
+    operation: 'GetBatch', method: 'GET', path: '/runBatch/:batchId', status: 200,
+    async handler(req, s) {
+      const { batchId } = parseInput(BatchLabel, req.params);
+      return batchOut(s.config, await s.batches.get(batchId));
+    },
+  },
+  {
+    operation: 'ListBatch', method: 'GET', path: '/runBatch', status: 200,
+    async handler(req, s) {
+      const q = parseInput(ListBatchQuery, singleQuery(req.query, ['maxItems', 'startingToken', 'status', 'name', 'runGroupId']));
+      const filters = { status: q.status, name: q.name, runGroupId: q.runGroupId };
+      oneFilter(filters);
+      const limit = q.maxItems ?? DEFAULT_PAGE;
+      const after = s.tokens.read('ListBatch', filters, q.startingToken);
+      const rows = await s.store.listBatches(filters, { after, limit: limit + 1 });
+      const page = s.tokens.page('ListBatch', filters, rows, limit, (b) => Number(b.id));
+      return { items: page.items.map(batchItem), nextToken: page.nextToken };
+    },
+  },
+  {
+    operation: 'CancelRunBatch', method: 'POST', path: '/runBatch/cancel', status: 202,
+    async handler(req, s) {
+      await s.batches.cancel(parseInput(BatchIdBody, req.body).batchId);
+    },
+  },
+  {
+    operation: 'DeleteRunBatch', method: 'POST', path: '/runBatch/delete', status: 202,
+    async handler(req, s) {
+      await s.batches.deleteRuns(parseInput(BatchIdBody, req.body).batchId);
+    },
+  },
+  {
+    operation: 'DeleteBatch', method: 'DELETE', path: '/runBatch/:batchId', status: 202,
+    async handler(req, s) {
+      await s.batches.deleteBatch(parseInput(BatchLabel, req.params).batchId);
+    },
+  },
+  {
+    operation: 'ListRunsInBatch', method: 'GET', path: '/runBatch/:batchId/run', status: 200,
+    async handler(req, s) {
+      const { batchId } = parseInput(BatchLabel, req.params);
+      const q = parseInput(ListRunsInBatchQuery, singleQuery(req.query, ['maxItems', 'startingToken', 'submissionStatus', 'runSettingId', 'runId']));
+      const filters = { submissionStatus: q.submissionStatus, runSettingId: q.runSettingId, runId: q.runId };
+      oneFilter(filters);
+      await s.batches.get(batchId);
+      const limit = q.maxItems ?? DEFAULT_PAGE;
+      const scope = { batchId, ...filters };
+      const after = s.tokens.read('ListRunsInBatch', scope, q.startingToken);
+      const rows = await s.store.listEntries(batchId, filters, { after, limit: limit + 1 });
+      const page = s.tokens.page('ListRunsInBatch', scope, rows, limit, (e) => e.seq);
+      return { runs: page.items.map((e) => entryOut(s.config, e)), nextToken: page.nextToken };
+    },
+  },
+];

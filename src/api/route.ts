@@ -1,0 +1,40 @@
+import type { Config } from '../config.js';
+import type { BatchService } from '../domain/batches/batch-service.js';
+import type { RunService } from '../domain/runs.js';
+import type { WorkflowService } from '../domain/workflows.js';
+import type { Store } from '../store/store.js';
+import type { PageTokens } from './pagination.js';
+
+/** A decoded request: path labels, query (repeated keys as arrays) and the JSON body. */
+export interface ApiRequest {
+  params: Record<string, string>;
+  query: Record<string, string | string[]>;
+  body: Record<string, unknown>;
+}
+
+export interface Services {
+  config: Config;
+  store: Store;
+  runs: RunService;
+  workflows: WorkflowService;
+  batches: BatchService;
+  tokens: PageTokens;
+}
+
+/** One operation of the routing table in wire-protocol.md §2. Handlers return the JSON output, or nothing for Unit outputs. */
+export interface Route {
+  operation: string;
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  status: number;
+  handler: (req: ApiRequest, s: Services) => Promise<object | void>;
+}
+
+/** The single value of a query key (the last one if a client repeated it). */
+export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
+export const many = (v: string | string[] | undefined) => (v === undefined ? undefined : Array.isArray(v) ? v : [v]);
+
+/** Query object with single-valued keys flattened, for zod. */
+export function singleQuery(q: ApiRequest['query'], keys: string[]): Record<string, string | undefined> {
+  return Object.fromEntries(keys.map((k) => [k, one(q[k])]));
+}

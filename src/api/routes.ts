@@ -1,0 +1,9 @@
+import { batchRoutes } from './batches.js';
+import type { Route } from './route.js';
+import { runGroupRoutes } from './run-groups.js';
+import { runRoutes } from './runs.js';
+import { tagRoutes } from './tags.js';
+import { workflowRoutes } from './workflows.js';
+
+/** Every operation omicsd serves (wire-protocol.md §2). */
+export const routes: Route[] = [...batchRoutes, ...runRoutes, ...workflowRoutes, ...runGroupRoutes, ...tagRoutes];

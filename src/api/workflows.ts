@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { arnOf } from '../domain/ids.js';
+import { notFound } from '../domain/errors.js';
+import { workflowItem, workflowOut } from './format.js';
+import { type Route, many, singleQuery } from './route.js';
+import { CreateWorkflowInput, GetWorkflowQuery, ListWorkflowsQuery, UpdateWorkflowInput } from './shapes.js';
+import { id, parseInput } from './validation.js';
+
+const WorkflowLabel = z.object({ id: id() });
+
+export const workflowRoutes: Route[] = [
+  {
+    operation: 'CreateWorkflow', method: 'POST', path: '/workflow', status: 201,
+    async handler(req, s) {
+      const wf = await s.workflows.create(parseInput(CreateWorkflowInput, req.body), req.body);
+      return { arn: arnOf(s.config, 'workflow', wf.id), id: wf.id, status: wf.status, tags: wf.tags, uuid: wf.uuid };
+    },
+  },
+  {
+    operation: 'GetWorkflow', method: 'GET', path: '/workflow/:id', status: 200,
+    async handler(req, s) {
+      const { id: wfId } = parseInput(WorkflowLabel, req.params);
+      const q = parseInput(GetWorkflowQuery, { ...singleQuery(req.query, ['type', 'workflowOwnerId']), export: many(req.query.export) });
+      if (q.type === 'READY2RUN') throw notFound(`Ready2Run workflow ${wfId} not found`);
+      return workflowOut(s.config, await s.workflows.get(wfId));
+    },
+  },
+  {
+    operation: 'ListWorkflows', method: 'GET', path: '/workflow', status: 200,
+    async handler(req, s) {
+      const q = parseInput(ListWorkflowsQuery, singleQuery(req.query, ['type', 'name', 'startingToken', 'maxResults']));
+      const filters = { name: q.name, type: q.type };
+      const limit = q.maxResults ?? 100;
+      const after = s.tokens.read('ListWorkflows', filters, q.startingToken);
+      const rows = q.type === 'READY2RUN' ? [] : await s.store.listWorkflows({ name: q.name }, { after, limit: limit + 1 });
+      const page = s.tokens.page('ListWorkflows', filters, rows, limit, (w) => Number(w.id));
+      return { items: page.items.map((w) => workflowItem(s.config, w)), nextToken: page.nextToken };
+    },
+  },
+  {
+    operation: 'UpdateWorkflow', method: 'POST', path: '/workflow/:id', status: 202,
+    async handler(req, s) {
+      const { id: wfId } = parseInput(WorkflowLabel, req.params);
+      await s.workflows.update(wfId, parseInput(UpdateWorkflowInput, req.body));
+    },
+  },
+  {
+    operation: 'DeleteWorkflow', method: 'DELETE', path: '/workflow/:id', status: 202,
+    async handler(req, s) {
+      await s.workflows.delete(parseInput(WorkflowLabel, req.params).id);
+    },
+  },
+];

@@ -1,0 +1,47 @@
+import os from 'node:os';
+
+export type ExecutorName = 'simulated' | 'local';
+
+/** Everything `omicsd serve` can be told, after defaults are applied. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl?: string;
+  executor: ExecutorName;
+  simRunMs: number;
+  /** StartRun calls per second per account, shared by StartRun and batch submission; 0 = unlimited. */
+  startRunRate: number;
+  startRunBurst: number;
+  region: string;
+  accountId: string;
+  s3Endpoint?: string;
+  /** Most runs in STARTING/RUNNING/STOPPING at once; 0 = unlimited. */
+  maxConcurrentRuns: number;
+  /** "Maximum runs (active or inactive)" account quota; 0 = unlimited. */
+  maxRuns: number;
+  logLevel: string;
+}
+
+export function defaultConfig(given: Partial<Config> = {}): Config {
+  // An option left unset (undefined) takes its default rather than erasing it.
+  const overrides = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<Config>;
+  const executor = overrides.executor ?? 'simulated';
+  const startRunRate = overrides.startRunRate ?? 10;
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    dataDir: './.omicsd',
+    executor,
+    simRunMs: 2000,
+    startRunRate,
+    startRunBurst: overrides.startRunBurst ?? Math.max(1, Math.ceil(startRunRate)),
+    region: 'us-east-1',
+    accountId: '123456789012',
+    // Simulated runs cost nothing, so they are not capped unless asked; real engines share the cores.
+    maxConcurrentRuns: executor === 'local' ? os.availableParallelism() : 0,
+    maxRuns: 100_000,
+    logLevel: 'info',
+    ...overrides,
+  };
+}

@@ -1,0 +1,153 @@
+import type { Logger } from 'pino';
+import type { Executor } from '../../executors/executor.js';
+import type { ObjectStore } from '../../objectstore/object-store.js';
+import type { Store, SubmissionOutcome } from '../../store/store.js';
+import { BatchRunInput, InlineSetting } from '../../api/shapes.js';
+import { parseInput } from '../../api/validation.js';
+import { ServiceError, quotaExceeded } from '../errors.js';
+import { Lookups } from '../lookups.js';
+import { Loop } from '../loop.js';
+import type { RunService } from '../runs.js';
+import type { Scheduler } from '../scheduler.js';
+import type { TokenBucket } from '../token-bucket.js';
+import { effectiveRunRequest } from './effective-settings.js';
+import { BatchFailure, TRANSIENT, ingestBatch } from './ingest.js';
+
+const SUBMIT_CHUNK = 500;
+const OP_CHUNK = 500;
+const INGEST_ATTEMPTS = 3;
+
+export interface BatchEngineDeps {
+  store: Store;
+  objects: ObjectStore;
+  runs: RunService;
+  scheduler: Scheduler;
+  executor: Executor;
+  bucket: TokenBucket;
+  maxRuns: number;
+  log: Logger;
+}
+
+/**
+ * The asynchronous half of a batch: ingest (CREATING/PENDING → SUBMITTING or FAILED), submission at
+ * the StartRun rate (SUBMITTING → INPROGRESS), and the cancel and delete walkers. Every step reads
+ * its work from the store and commits its result there, so a restart resumes where the last commit was.
+ */
+export class BatchEngine {
+  private ingestLoop: Loop;
+  private submitLoop: Loop;
+  private opsLoop: Loop;
+  private rotation = 0;
+  private ingestFailures = new Map<string, number>();
+
+  constructor(private d: BatchEngineDeps) {
+    this.ingestLoop = new Loop('batch-ingest', () => this.ingestStep(), d.log);
+    this.submitLoop = new Loop('batch-submit', () => this.submitStep(), d.log);
+    this.opsLoop = new Loop('batch-cancel-delete', () => this.opsStep(), d.log);
+  }
+
+  start() {
+    this.ingestLoop.start();
+    this.submitLoop.start();
+    this.opsLoop.start();
+  }
+
+  wake() {
+    this.ingestLoop.wake();
+    this.submitLoop.wake();
+    this.opsLoop.wake();
+  }
+
+  async stop() {
+    await Promise.all([this.ingestLoop.stop(), this.submitLoop.stop(), this.opsLoop.stop()]);
+  }
+
+  private async ingestStep(): Promise<boolean> {
+    const { store, log } = this.d;
+    for (const id of await store.batchIdsInStatus(['CREATING'])) await store.transitionBatch(id, ['CREATING'], 'PENDING', Date.now());
+    const [id] = await store.batchIdsInStatus(['PENDING']);
+    if (!id) return false;
+    const batch = await store.getBatch(id);
+    if (!batch || batch.status !== 'PENDING') return true;
+    try {
+      const total = await ingestBatch(batch, store, this.d.objects, log);
+      if (await store.finishIngest(id, total)) this.submitLoop.wake();
+      this.ingestFailures.delete(id);
+    } catch (err) {
+      if (err instanceof BatchFailure) {
+        await store.failBatch(id, ['PENDING'], err.message, Date.now());
+      } else {
+        const n = (this.ingestFailures.get(id) ?? 0) + 1;
+        this.ingestFailures.set(id, n);
+        log.warn({ err, batchId: id, attempt: n }, 'reading the batch run list failed');
+        if (n >= INGEST_ATTEMPTS) {
+          this.ingestFailures.delete(id);
+          await store.failBatch(id, ['PENDING'], TRANSIENT, Date.now());
+        } else {
+          await this.ingestLoop.sleep(500 * n);
+        }
+      }
+    }
+    return true;
+  }
+
+  private async submitStep(): Promise<boolean> {
+    const { store, bucket } = this.d;
+    const ids = await store.batchIdsInStatus(['SUBMITTING']);
+    if (!ids.length) return false;
+    const granted = bucket.take(SUBMIT_CHUNK);
+    if (granted === 0) {
+      await this.submitLoop.sleep(Math.max(5, bucket.msUntilNext()));
+      return true;
+    }
+    // One chunk per turn and batches take turns, so a 100,000-run batch does not starve a small one.
+    const batchId = ids[this.rotation++ % ids.length];
+    const used = await this.submitChunk(batchId, granted);
+    bucket.giveBack(granted - used);
+    return true;
+  }
+
+  /** Submits up to `limit` entries of one batch; returns how many StartRun tokens it used. */
+  async submitChunk(batchId: string, limit: number): Promise<number> {
+    const { store, runs, maxRuns } = this.d;
+    const batch = await store.getBatch(batchId);
+    if (!batch || batch.status !== 'SUBMITTING') return 0;
+    const entries = await store.nextUnsubmittedEntries(batchId, limit);
+    if (!entries.length) return 0;
+    const lookups = new Lookups(store);
+    let live = maxRuns > 0 ? await store.countLiveRuns() : 0;
+    const outcomes: SubmissionOutcome[] = [];
+    for (const e of entries) {
+      try {
+        const setting = parseInput(InlineSetting, JSON.parse(e.setting));
+        const request = parseInput(BatchRunInput, effectiveRunRequest(batch.defaultRunSetting, setting));
+        const run = await runs.prepare(request, lookups, batchId);
+        if (maxRuns > 0 && live >= maxRuns) throw quotaExceeded(`The account already has the maximum of ${maxRuns} runs`);
+        live++;
+        outcomes.push({ seq: e.seq, run });
+      } catch (err) {
+        if (!(err instanceof ServiceError)) throw err;
+        outcomes.push({ seq: e.seq, failure: { reason: err.type, message: err.message } });
+      }
+    }
+    const res = await store.submitEntries(batchId, outcomes, Date.now());
+    if (res.runs.length) this.d.scheduler.kick();
+    return entries.length;
+  }
+
+  private async opsStep(): Promise<boolean> {
+    const { store, executor } = this.d;
+    let more = false;
+    for (const id of await store.batchIdsInStatus(['STOPPING'])) {
+      const step = await store.cancelBatchStep(id, OP_CHUNK, Date.now());
+      for (const runId of step.cancelledActive) executor.cancel(runId);
+      if (step.cancelledActive.length) this.d.scheduler.kick();
+      more ||= !step.done;
+    }
+    for (const id of await store.batchIdsInStatus(['RUNS_DELETING'])) {
+      const step = await store.deleteRunsStep(id, OP_CHUNK, Date.now());
+      more ||= !step.done;
+    }
+    return more;
+  }
+}

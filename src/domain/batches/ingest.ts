@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import type { ObjectStore } from '../../objectstore/object-store.js';
+import { ObjectChangedError, parseS3Uri } from '../../objectstore/object-store.js';
+import { JsonArrayFormatError, readJsonArrayElements } from '../../settings/json-array-reader.js';
+import type { NewEntry, Store } from '../../store/store.js';
+import { P_TEXT } from '../../api/validation.js';
+import type { BatchRecord } from '../model.js';
+
+export const MAX_RUNS_PER_BATCH = 100_000;
+const FLUSH_ROWS = 1000;
+const FLUSH_BYTES = 4 * 1024 * 1024;
+
+/** A batch-level failure with the text GetBatch shows as failureReason. */
+export class BatchFailure extends Error {}
+
+export const INVALID_JSON = 'Invalid JSON format in run configurations';
+export const TRANSIENT = 'There was a transient error in the service. Retry the batch.';
+
+const validRunSettingId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 128 && P_TEXT.test(v);
+
+/**
+ * PENDING: reads the run list (inline, or the settings file streamed and pinned to the ETag recorded
+ * at acceptance), stores one entry per element in bounded chunks, and checks the batch-level rules:
+ * at most 100,000 entries, every runSettingId present and unique. Starts from scratch when repeated.
+ */
+export async function ingestBatch(batch: BatchRecord, store: Store, objects: ObjectStore, log: Logger): Promise<number> {
+  await store.clearEntries(batch.id);
+  let count = 0;
+  let distinct = 0;
+  let buffered: NewEntry[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (buffered.length) distinct += await store.insertEntries(batch.id, buffered);
+    buffered = [];
+    bytes = 0;
+  };
+  const accept = async (value: unknown, text: string) => {
+    count++;
+    if (count > MAX_RUNS_PER_BATCH) return;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BatchFailure(INVALID_JSON);
+    const runSettingId = (value as Record<string, unknown>).runSettingId;
+    // An entry without a usable runSettingId is counted but cannot be unique: the batch fails below.
+    if (!validRunSettingId(runSettingId)) return;
+    buffered.push({ seq: count, runSettingId, setting: text });
+    bytes += text.length;
+    if (buffered.length >= FLUSH_ROWS || bytes >= FLUSH_BYTES) await flush();
+  };
+
+  if (batch.inlineSettings) {
+    for (const entry of batch.inlineSettings) await accept(entry, JSON.stringify(entry));
+  } else {
+    const loc = parseS3Uri(batch.s3Uri!, 's3UriSettings');
+    try {
+      const { body } = await objects.read(loc, { ifMatch: batch.s3Etag });
+      for await (const text of readJsonArrayElements(body)) {
+        if (count >= MAX_RUNS_PER_BATCH) {
+          count++; // past the limit the entries are only counted, for the failure message
+          continue;
+        }
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          throw new BatchFailure(INVALID_JSON);
+        }
+        await accept(value, text);
+      }
+    } catch (err) {
+      if (err instanceof ObjectChangedError) {
+        throw new BatchFailure(`Expected s3UriConfigs etag: ${err.expected} but was: ${err.actual}. s3UriConfigs have changed since calling StartRunBatch`);
+      }
+      if (err instanceof JsonArrayFormatError) throw new BatchFailure(INVALID_JSON);
+      if (err instanceof BatchFailure) throw err;
+      if ((err as { type?: string }).type === 'ResourceNotFoundException') {
+        throw new BatchFailure(`Expected s3UriConfigs etag: ${batch.s3Etag} but was: none (the object was deleted). s3UriConfigs have changed since calling StartRunBatch`);
+      }
+      throw err;
+    }
+  }
+  await flush();
+  if (count > MAX_RUNS_PER_BATCH) throw new BatchFailure(`Batch has ${count} runs but ${MAX_RUNS_PER_BATCH} runs is the max.`);
+  if (count === 0) throw new BatchFailure('Batch has 0 runs but at least 1 run is required.');
+  if (distinct !== count) throw new BatchFailure(`Expected ${count} unique runSettingIds but there were ${distinct}`);
+  log.debug({ batchId: batch.id, count }, 'batch run list ingested');
+  return count;
+}

@@ -1,0 +1,121 @@
+import type { Config } from '../config.js';
+import type { Executor } from '../executors/executor.js';
+import type { BatchRunInput, StartRunInput } from '../api/shapes.js';
+import type { NewRun, Store } from '../store/store.js';
+import { conflict, notFound, quotaExceeded, throttled, validationError } from './errors.js';
+import { requestHash } from './hash.js';
+import { newUuid } from './ids.js';
+import { Lookups } from './lookups.js';
+import { ACTIVE_RUN_STATUSES, type RunRecord } from './model.js';
+import { parameterProblem } from './parameters.js';
+import type { Scheduler } from './scheduler.js';
+import type { TokenBucket } from './token-bucket.js';
+
+type RunInput = Omit<BatchRunInput, 'outputBucketOwnerId'> & { outputBucketOwnerId?: string; runId?: string };
+
+/** StartRun, CancelRun and DeleteRun, and the validation a batch entry shares with StartRun. */
+export class RunService {
+  constructor(
+    private store: Store,
+    private config: Config,
+    private bucket: TokenBucket,
+    private scheduler: Scheduler,
+    private executor: Executor,
+  ) {}
+
+  /** Checks what a run refers to and builds the row to insert; throws the error StartRun would answer. */
+  async prepare(input: RunInput, lookups: Lookups, batchId?: string): Promise<NewRun> {
+    if (input.workflowType === 'READY2RUN') throw notFound(`Ready2Run workflow ${input.workflowId} not found: omicsd runs private workflows only`);
+    if (input.workflowOwnerId && input.workflowOwnerId !== this.config.accountId) {
+      throw notFound(`Workflow ${input.workflowId} shared by account ${input.workflowOwnerId} not found`);
+    }
+    if (input.cacheBehavior && !input.cacheId) throw validationError('cacheBehavior requires cacheId');
+    const workflow = await lookups.workflow(input.workflowId);
+    if (!workflow) throw notFound(`Workflow ${input.workflowId} not found`);
+    if (workflow.status !== 'ACTIVE') throw notFound(`Workflow ${input.workflowId} is not active (status ${workflow.status})`);
+    if (input.runGroupId && !(await lookups.runGroup(input.runGroupId))) throw notFound(`Run group ${input.runGroupId} not found`);
+    const problem = parameterProblem(workflow.doc.parameterTemplate, input.parameters);
+    if (problem) throw validationError(problem);
+    return {
+      uuid: newUuid(),
+      workflowId: input.workflowId,
+      workflowType: input.workflowType ?? 'PRIVATE',
+      roleArn: input.roleArn,
+      name: input.name,
+      runGroupId: input.runGroupId,
+      batchId,
+      priority: input.priority ?? 0,
+      parameters: input.parameters,
+      outputUri: input.outputUri,
+      tags: input.tags ?? {},
+      creationTime: Date.now(),
+      runOutputUriPrefix: input.outputUri.endsWith('/') ? input.outputUri : `${input.outputUri}/`,
+      workflowUuid: workflow.uuid,
+      digest: workflow.doc.digest,
+      extra: {
+        cacheId: input.cacheId, cacheBehavior: input.cacheBehavior, storageCapacity: input.storageCapacity,
+        storageType: input.storageType ?? workflow.doc.storageType ?? 'STATIC', logLevel: input.logLevel,
+        retentionMode: input.retentionMode ?? 'RETAIN', workflowOwnerId: input.workflowOwnerId,
+        workflowVersionName: input.workflowVersionName, networkingMode: input.networkingMode ?? 'RESTRICTED',
+        configurationName: input.configurationName, engineSettings: input.engineSettings,
+        scratchStorageMode: input.scratchStorageMode, outputBucketOwnerId: input.outputBucketOwnerId, runId: input.runId,
+      },
+    };
+  }
+
+  async startRun(input: StartRunInput, raw: Record<string, unknown>): Promise<RunRecord> {
+    const hash = requestHash(raw);
+    const prior = await this.store.findByRequest('run', input.requestId);
+    if (prior) return this.replay(prior, hash, input.requestId);
+    let effective: RunInput;
+    if (input.runId) {
+      const source = await this.store.getRun(input.runId);
+      if (!source) throw notFound(`Run ${input.runId} not found`);
+      effective = {
+        workflowId: source.workflowId, workflowType: source.workflowType as any, name: source.name, runGroupId: source.runGroupId,
+        priority: source.priority, parameters: source.parameters, ...source.extra, ...stripUndefined(input),
+        runId: input.runId,
+      } as RunInput;
+    } else {
+      if (!input.workflowId) throw validationError('StartRun needs a workflowId (or the runId of a run to repeat)');
+      effective = input as RunInput;
+    }
+    const run = await this.prepare(effective, new Lookups(this.store));
+    if (!this.bucket.tryTake()) {
+      throw throttled(`Rate exceeded: StartRun is limited to ${this.bucket.rate} requests per second for this account`);
+    }
+    const res = await this.store.insertRun({ ...run, requestId: input.requestId, requestHash: hash }, this.config.maxRuns);
+    if (res === 'quota') throw quotaExceeded(`The account already has the maximum of ${this.config.maxRuns} runs; delete runs to start more`);
+    if (res.kind === 'mismatch') throw idempotencyConflict(input.requestId);
+    this.scheduler.kick();
+    return res.record;
+  }
+
+  private async replay(prior: { id: string; requestHash: string }, hash: string, requestId: string) {
+    if (prior.requestHash !== hash) throw idempotencyConflict(requestId);
+    const run = await this.store.getRun(prior.id);
+    if (!run) throw conflict(`requestId ${requestId} was used by run ${prior.id}, which has been deleted`);
+    return run;
+  }
+
+  async cancelRun(id: string) {
+    const [res] = await this.store.cancelRuns([id], Date.now());
+    if (!res.previous || res.previous === 'DELETED') throw notFound(`Run ${id} not found`);
+    if (!res.cancelled) throw conflict(`Run ${id} is in status ${res.previous} and cannot be cancelled`);
+    if (ACTIVE_RUN_STATUSES.includes(res.previous)) this.executor.cancel(id);
+    this.scheduler.kick();
+  }
+
+  async deleteRun(id: string) {
+    const res = await this.store.deleteRun(id);
+    if (res === 'missing') throw notFound(`Run ${id} not found`);
+    if (res !== 'deleted') throw conflict(`Run ${id} is in status ${res}; only COMPLETED, FAILED or CANCELLED runs can be deleted`);
+  }
+}
+
+export const idempotencyConflict = (requestId: string) =>
+  conflict(`requestId ${requestId} was already used for a different request`);
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

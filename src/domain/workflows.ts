@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CreateWorkflowInput } from '../api/shapes.js';
+import type { ObjectStore } from '../objectstore/object-store.js';
+import { parseS3Uri } from '../objectstore/object-store.js';
+import type { Store } from '../store/store.js';
+import { conflict, notFound, validationError } from './errors.js';
+import { requestHash } from './hash.js';
+import { newUuid } from './ids.js';
+import type { WorkflowRecord } from './model.js';
+import { inspectDefinition } from './workflow-definition.js';
+
+const MAX_ZIP_BYTES = 4.4 * 1024 * 1024;
+const MAX_URI_BYTES = 100 * 1024 * 1024;
+
+/** CreateWorkflow and friends. A workflow is CREATING until its definition is inspected, then ACTIVE or FAILED. */
+export class WorkflowService {
+  constructor(private store: Store, private objects: ObjectStore, private log: Logger) {}
+
+  async create(input: CreateWorkflowInput, raw: Record<string, unknown>): Promise<WorkflowRecord> {
+    const hash = requestHash(raw);
+    const prior = await this.store.findByRequest('workflow', input.requestId);
+    if (prior) {
+      if (prior.requestHash !== hash) throw conflict(`requestId ${input.requestId} was already used for a different request`);
+      const wf = await this.store.getWorkflow(prior.id);
+      if (wf) return wf;
+      throw conflict(`requestId ${input.requestId} was used by workflow ${prior.id}, which has been deleted`);
+    }
+    const sources = [input.definitionZip, input.definitionUri, input.definitionRepository].filter((v) => v !== undefined).length;
+    if (sources !== 1) throw validationError('Exactly one of definitionZip, definitionUri or definitionRepository is required');
+    if (input.definitionRepository) throw validationError('definitionRepository is not supported by omicsd: use definitionZip or definitionUri');
+    let definition: Buffer | null = null;
+    if (input.definitionZip !== undefined) {
+      definition = Buffer.from(input.definitionZip, 'base64');
+      if (definition.length === 0) throw validationError('definitionZip is empty');
+      if (definition.length > MAX_ZIP_BYTES) throw validationError(`definitionZip is ${definition.length} bytes; the maximum is 4.4 MB (use definitionUri for larger definitions)`);
+    } else {
+      const loc = parseS3Uri(input.definitionUri!, 'definitionUri');
+      const head = await this.objects.head(loc);
+      if (head.size > MAX_URI_BYTES) throw validationError(`The object at definitionUri is ${head.size} bytes; the maximum is 100 MB`);
+    }
+    const res = await this.store.createWorkflow({
+      uuid: newUuid(), status: 'CREATING', type: 'PRIVATE', name: input.name, creationTime: Date.now(),
+      requestId: input.requestId, requestHash: hash, tags: input.tags ?? {},
+      doc: {
+        description: input.description, engine: input.engine, main: input.main, parameterTemplate: input.parameterTemplate,
+        storageCapacity: input.storageCapacity, storageType: input.storageType, accelerators: input.accelerators,
+        containerRegistryMap: input.containerRegistryMap, readme: input.readmeMarkdown, readmePath: input.readmePath,
+        definitionUri: input.definitionUri,
+      },
+    }, definition);
+    if (res.kind === 'mismatch') throw conflict(`requestId ${input.requestId} was already used for a different request`);
+    if (res.kind === 'created') setImmediate(() => void this.activate(res.record.id));
+    return res.record;
+  }
+
+  /** Reads and inspects the definition of a CREATING workflow, then makes it ACTIVE or FAILED. */
+  async activate(id: string) {
+    const wf = await this.store.getWorkflow(id);
+    if (!wf || wf.status !== 'CREATING') return;
+    try {
+      let zip = await this.store.getWorkflowDefinition(id);
+      if (!zip) {
+        const { body } = await this.objects.read(parseS3Uri(wf.doc.definitionUri!, 'definitionUri'));
+        const chunks: Buffer[] = [];
+        let size = 0;
+        for await (const c of body) {
+          size += c.length;
+          if (size > MAX_URI_BYTES) throw new Error('The definition object is larger than 100 MB');
+          chunks.push(Buffer.from(c));
+        }
+        zip = Buffer.concat(chunks);
+      }
+      const found = inspectDefinition(zip, { main: wf.doc.main, engine: wf.doc.engine });
+      const digest = `sha256:${createHash('sha256').update(zip).digest('hex')}`;
+      await this.store.updateWorkflow(id, {
+        status: 'ACTIVE',
+        doc: { engine: found.engine, main: found.main, digest, parameterTemplate: wf.doc.parameterTemplate ?? found.parameterTemplate },
+      });
+      if (!(await this.store.getWorkflowDefinition(id))) await this.store.setWorkflowDefinition(id, zip);
+    } catch (err) {
+      this.log.info({ workflowId: id, err: (err as Error).message }, 'workflow definition rejected');
+      await this.store.updateWorkflow(id, { status: 'FAILED', doc: { statusMessage: (err as Error).message.slice(0, 1000) } });
+    }
+  }
+
+  /** Workflows left CREATING by a stop are inspected again. */
+  async recover() {
+    for (const wf of await this.store.listWorkflowsInStatus('CREATING')) await this.activate(wf.id);
+  }
+
+  async get(id: string) {
+    const wf = await this.store.getWorkflow(id);
+    if (!wf) throw notFound(`Workflow ${id} not found`);
+    return wf;
+  }
+
+  async update(id: string, patch: { name?: string; description?: string; storageType?: string; storageCapacity?: number; readmeMarkdown?: string }) {
+    const wf = await this.get(id);
+    await this.store.updateWorkflow(id, {
+      name: patch.name,
+      doc: {
+        description: patch.description ?? wf.doc.description, storageType: patch.storageType ?? wf.doc.storageType,
+        storageCapacity: patch.storageCapacity ?? wf.doc.storageCapacity, readme: patch.readmeMarkdown ?? wf.doc.readme,
+      },
+    });
+  }
+
+  async delete(id: string) {
+    const wf = await this.get(id);
+    if (wf.status !== 'ACTIVE' && wf.status !== 'FAILED') throw conflict(`Workflow ${id} is in status ${wf.status} and cannot be deleted`);
+    await this.store.updateWorkflow(id, { status: 'DELETED' });
+  }
+}

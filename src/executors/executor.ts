@@ -1,0 +1,22 @@
+import type { RunRecord, RunTransition } from '../domain/model.js';
+import type { TaskUpdate } from '../store/store.js';
+
+/** Where an executor reports what its runs do; the service commits these to the store. */
+export interface RunReporter {
+  transition(change: RunTransition): void;
+  task(update: TaskUpdate): void;
+}
+
+/**
+ * Runs workflow runs. The scheduler hands over runs it moved to STARTING; the executor reports
+ * RUNNING/STOPPING and the terminal status through the reporter. Cancelled runs are already
+ * CANCELLED in the store when `cancel` is called: the executor only stops the work.
+ */
+export interface Executor {
+  readonly name: string;
+  start(run: RunRecord): void;
+  cancel(runId: string): void;
+  /** After a restart: runs the store still shows active. Resume them or report them FAILED. */
+  recover(runs: RunRecord[]): void;
+  close(): Promise<void>;
+}

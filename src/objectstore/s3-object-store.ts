@@ -1,0 +1,320 @@
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { ServiceError, accessDenied, notFound, validationError } from '../domain/errors.js';
+import {
+  ObjectChangedError,
+  formatS3Uri,
+  quoteEtag,
+  sameEtag,
+  type ObjectBody,
+  type ObjectInfo,
+  type ObjectStore,
+  type S3Location,
+} from './object-store.js';
+
+export interface S3ObjectStoreOptions {
+  endpoint?: string;
+  region: string;
+  /** Defaults to true when `endpoint` is set (S3-compatible servers rarely do virtual-hosted buckets). */
+  forcePathStyle?: boolean;
+  /** Multipart part size in bytes (min 5 MiB on AWS); default 64 MiB. */
+  partSize?: number;
+  /** ListObjectsV2 page size; default 1000. */
+  listPageSize?: number;
+}
+
+/** PutObject's hard limit; larger or unknown-length bodies go multipart. */
+const MAX_SINGLE_PUT = 5 * 1024 ** 3;
+const MAX_PARTS = 10_000;
+const PART_CONCURRENCY = 4;
+
+interface AwsError {
+  name?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const statusOf = (err: unknown) => (err as AwsError | undefined)?.$metadata?.httpStatusCode;
+const nameOf = (err: unknown) => (err as AwsError | undefined)?.name ?? (err as AwsError | undefined)?.Code;
+
+export class S3ObjectStore implements ObjectStore {
+  readonly client: S3Client;
+  private readonly partSize: number;
+  private readonly listPageSize: number;
+  private readonly knownBuckets = new Set<string>();
+
+  constructor(options: S3ObjectStoreOptions) {
+    this.client = new S3Client({
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
+      // Default checksums use aws-chunked uploads with trailers, which S3-compatible servers (s3rver) store verbatim.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    this.partSize = options.partSize ?? 64 * 1024 * 1024;
+    this.listPageSize = options.listPageSize ?? 1000;
+  }
+
+  async head(loc: S3Location): Promise<ObjectInfo> {
+    try {
+      const res = await this.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
+      return { etag: res.ETag ?? '', size: res.ContentLength ?? 0 };
+    } catch (err) {
+      throw mapError(err, loc);
+    }
+  }
+
+  async read(loc: S3Location, options: { ifMatch?: string } = {}): Promise<{ info: ObjectInfo; body: ObjectBody }> {
+    const expected = options.ifMatch;
+    let res;
+    try {
+      res = await this.client.send(
+        new GetObjectCommand({
+          Bucket: loc.bucket,
+          Key: loc.key,
+          IfMatch: expected === undefined ? undefined : quoteEtag(expected),
+        }),
+      );
+    } catch (err) {
+      if (expected !== undefined && (statusOf(err) === 412 || nameOf(err) === 'PreconditionFailed')) {
+        throw new ObjectChangedError(expected, (await this.head(loc)).etag);
+      }
+      throw mapError(err, loc);
+    }
+    const body = res.Body as Readable | undefined;
+    const info = { etag: res.ETag ?? '', size: res.ContentLength ?? 0 };
+    // Not every S3-compatible server honours If-Match (s3rver ignores it), so check what was actually returned.
+    if (expected !== undefined && !sameEtag(expected, info.etag)) {
+      body?.destroy();
+      throw new ObjectChangedError(expected, info.etag);
+    }
+    return { info, body: body ?? Readable.from([]) };
+  }
+
+  async write(
+    loc: S3Location,
+    body: Buffer | string | NodeJS.ReadableStream,
+    options: { contentLength?: number } = {},
+  ): Promise<ObjectInfo> {
+    await this.ensureBucket(loc);
+    try {
+      if (typeof body === 'string' || Buffer.isBuffer(body)) {
+        const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+        if (options.contentLength !== undefined && options.contentLength !== buf.length) {
+          throw validationError(
+            `Cannot write ${formatS3Uri(loc)}: body is ${buf.length} bytes but contentLength is ${options.contentLength}`,
+          );
+        }
+        return await this.putObject(loc, buf, buf.length);
+      }
+      const length = options.contentLength;
+      if (length !== undefined && length <= MAX_SINGLE_PUT) return await this.putObject(loc, exactLength(body, length, loc), length);
+      return await this.multipartUpload(loc, body, length);
+    } catch (err) {
+      throw err instanceof ServiceError ? err : mapError(err, loc);
+    }
+  }
+
+  async *list(bucket: string, prefix: string): AsyncIterable<{ key: string; size: number; etag: string }> {
+    // ListObjects (V1) paged by Marker rather than V2 continuation tokens: s3rver builds V2 tokens with DES,
+    // which OpenSSL 3 (Node >= 17) refuses, so every truncated V2 page fails there. Without a delimiter the two
+    // versions list the same keys, and V1 is served by AWS and every S3-compatible server we know of.
+    let marker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: marker, MaxKeys: this.listPageSize }),
+        );
+      } catch (err) {
+        throw mapError(err, { bucket, key: prefix });
+      }
+      const contents = page.Contents ?? [];
+      for (const obj of contents) {
+        yield { key: obj.Key ?? '', size: obj.Size ?? 0, etag: obj.ETag ?? '' };
+      }
+      const last = contents.at(-1)?.Key;
+      if (!page.IsTruncated || last === undefined) return;
+      marker = page.NextMarker ?? last;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  private async putObject(loc: S3Location, body: Buffer | Readable, length: number): Promise<ObjectInfo> {
+    const res = await this.client.send(
+      new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: body, ContentLength: length }),
+    );
+    return { etag: res.ETag ?? '', size: length };
+  }
+
+  /** Multipart upload holding at most PART_CONCURRENCY + 1 parts in memory. */
+  private async multipartUpload(
+    loc: S3Location,
+    body: NodeJS.ReadableStream,
+    length: number | undefined,
+  ): Promise<ObjectInfo> {
+    const partSize = length === undefined ? this.partSize : Math.max(this.partSize, Math.ceil(length / MAX_PARTS));
+    const parts = chunkParts(body, partSize);
+    const first = await parts.next();
+    const firstPart = first.done ? Buffer.alloc(0) : first.value;
+    if (firstPart.length < partSize) {
+      // The whole body fit in one part: a plain PUT is simpler and gives a plain MD5 ETag.
+      checkLength(loc, firstPart.length, length);
+      return this.putObject(loc, firstPart, firstPart.length);
+    }
+    const created = await this.client.send(new CreateMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key }));
+    const uploadId = created.UploadId!;
+    const completed: CompletedPart[] = [];
+    const inFlight = new Set<Promise<void>>();
+    let failure: { error: unknown } | undefined;
+    let total = 0;
+    let partNumber = 0;
+    const upload = (buf: Buffer) => {
+      const number = ++partNumber;
+      if (number > MAX_PARTS) throw validationError(`Cannot write ${formatS3Uri(loc)}: body exceeds ${MAX_PARTS} parts`);
+      total += buf.length;
+      // Never rejects (a rejection while we await the source would be unhandled); failures are recorded instead.
+      const p: Promise<void> = this.client
+        .send(
+          new UploadPartCommand({
+            Bucket: loc.bucket,
+            Key: loc.key,
+            UploadId: uploadId,
+            PartNumber: number,
+            Body: buf,
+            ContentLength: buf.length,
+          }),
+        )
+        .then(
+          (res) => void completed.push({ PartNumber: number, ETag: res.ETag }),
+          (error: unknown) => void (failure ??= { error }),
+        )
+        .finally(() => inFlight.delete(p));
+      inFlight.add(p);
+    };
+    const check = () => {
+      if (failure) throw failure.error;
+    };
+    try {
+      upload(firstPart);
+      for (let next = await parts.next(); !next.done; next = await parts.next()) {
+        while (inFlight.size >= PART_CONCURRENCY) await Promise.race(inFlight);
+        check();
+        upload(next.value);
+      }
+      await Promise.all(inFlight);
+      check();
+      checkLength(loc, total, length);
+      completed.sort((a, b) => a.PartNumber! - b.PartNumber!);
+      const res = await this.client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: loc.bucket,
+          Key: loc.key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: completed },
+        }),
+      );
+      return { etag: res.ETag ?? '', size: total };
+    } catch (err) {
+      await parts.return(undefined).catch(() => {});
+      await Promise.all(inFlight);
+      await this.client
+        .send(new AbortMultipartUploadCommand({ Bucket: loc.bucket, Key: loc.key, UploadId: uploadId }))
+        .catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Creates the bucket on first write when it does not exist; permission problems are left to the PUT to report. */
+  private async ensureBucket(loc: S3Location): Promise<void> {
+    if (this.knownBuckets.has(loc.bucket)) return;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: loc.bucket }));
+    } catch (err) {
+      if (statusOf(err) !== 404) return;
+      try {
+        await this.client.send(new CreateBucketCommand({ Bucket: loc.bucket }));
+      } catch (createErr) {
+        if (nameOf(createErr) !== 'BucketAlreadyOwnedByYou') throw mapError(createErr, loc);
+      }
+    }
+    this.knownBuckets.add(loc.bucket);
+  }
+}
+
+function checkLength(loc: S3Location, actual: number, expected: number | undefined) {
+  if (expected !== undefined && actual !== expected) {
+    throw validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${expected}`);
+  }
+}
+
+/** Fails the upload if the body is not exactly `length` bytes (a short body would leave the request hanging). */
+function exactLength(body: NodeJS.ReadableStream, length: number, loc: S3Location): Readable {
+  async function* checked() {
+    let seen = 0;
+    for await (const raw of body) {
+      const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+      seen += chunk.length;
+      if (seen > length) break;
+      yield chunk;
+    }
+    if (seen !== length) {
+      const actual = seen > length ? `more than ${length}` : `${seen}`;
+      throw validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${length}`);
+    }
+  }
+  return Readable.from(checked(), { objectMode: false });
+}
+
+/** Re-chunks a stream into buffers of exactly `size` bytes (the last may be shorter). */
+async function* chunkParts(body: NodeJS.ReadableStream, size: number): AsyncGenerator<Buffer, void, undefined> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  for await (const raw of body) {
+    let chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+    while (pendingBytes + chunk.length >= size) {
+      const take = size - pendingBytes;
+      pending.push(chunk.subarray(0, take));
+      yield Buffer.concat(pending, size);
+      pending = [];
+      pendingBytes = 0;
+      chunk = chunk.subarray(take);
+    }
+    if (chunk.length > 0) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+    }
+  }
+  if (pendingBytes > 0) yield Buffer.concat(pending, pendingBytes);
+}
+
+function mapError(err: unknown, loc: S3Location): unknown {
+  const name = nameOf(err);
+  const status = statusOf(err);
+  if (name === 'NoSuchBucket') return notFound(`The specified bucket does not exist: s3://${loc.bucket}`);
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
+    return notFound(`The specified key does not exist: ${formatS3Uri(loc)}`);
+  }
+  if (status === 403 || name === 'AccessDenied') {
+    const detail = name && name !== 'AccessDenied' && name !== 'Forbidden' ? ` (${name})` : '';
+    return accessDenied(`Access denied: ${formatS3Uri(loc)}${detail}`);
+  }
+  return err;
+}

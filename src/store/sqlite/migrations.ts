@@ -1,0 +1,145 @@
+/**
+ * Versioned schema for SQLite. Each migration runs once, in order, inside a transaction, and is
+ * recorded in schema_migrations; never edit a released migration, add the next one.
+ * Columns hold what is filtered, sorted or counted; `doc` holds the rest of a record as JSON.
+ */
+export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sequences (name TEXT PRIMARY KEY, next_value INTEGER NOT NULL);
+INSERT INTO sequences (name, next_value) VALUES ('workflow', 1000001), ('run', 1000001), ('runGroup', 1000001), ('runBatch', 1000001), ('task', 1000001);
+
+CREATE TABLE workflows (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL,
+  status TEXT NOT NULL,
+  type TEXT NOT NULL,
+  name TEXT,
+  creation_time INTEGER NOT NULL,
+  request_id TEXT,
+  request_hash TEXT,
+  tags TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  definition BLOB
+);
+CREATE UNIQUE INDEX workflows_request ON workflows (request_id);
+
+CREATE TABLE run_groups (
+  id INTEGER PRIMARY KEY,
+  name TEXT,
+  max_cpus INTEGER,
+  max_runs INTEGER,
+  max_duration INTEGER,
+  max_gpus INTEGER,
+  creation_time INTEGER NOT NULL,
+  request_id TEXT,
+  request_hash TEXT,
+  tags TEXT NOT NULL
+);
+CREATE UNIQUE INDEX run_groups_request ON run_groups (request_id);
+
+CREATE TABLE runs (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL,
+  status TEXT NOT NULL,
+  name TEXT,
+  workflow_id INTEGER NOT NULL,
+  run_group_id INTEGER,
+  batch_id INTEGER,
+  priority INTEGER NOT NULL,
+  creation_time INTEGER NOT NULL,
+  start_time INTEGER,
+  stop_time INTEGER,
+  status_message TEXT,
+  failure_reason TEXT,
+  request_id TEXT,
+  request_hash TEXT,
+  tags TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX runs_request ON runs (request_id);
+CREATE INDEX runs_queue ON runs (status, priority DESC, id);
+CREATE INDEX runs_batch ON runs (batch_id, id);
+CREATE INDEX runs_group ON runs (run_group_id, status);
+
+CREATE TABLE tasks (
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  cpus INTEGER,
+  memory INTEGER,
+  gpus INTEGER,
+  creation_time INTEGER NOT NULL,
+  start_time INTEGER,
+  stop_time INTEGER,
+  status_message TEXT,
+  failure_reason TEXT,
+  log_stream TEXT
+);
+CREATE INDEX tasks_run ON tasks (run_id, id);
+
+CREATE TABLE batches (
+  id INTEGER PRIMARY KEY,
+  uuid TEXT NOT NULL,
+  name TEXT,
+  status TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  workflow_id INTEGER NOT NULL,
+  run_group_id INTEGER,
+  creation_time INTEGER NOT NULL,
+  submitted_time INTEGER,
+  processed_time INTEGER,
+  failed_time INTEGER,
+  failure_reason TEXT,
+  tags TEXT NOT NULL,
+  default_run_setting TEXT NOT NULL,
+  inline_settings TEXT,
+  s3_uri TEXT,
+  s3_etag TEXT,
+  total_runs INTEGER,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  delete_requested INTEGER NOT NULL DEFAULT 0,
+  op_cursor INTEGER NOT NULL DEFAULT 0,
+  start_ok INTEGER NOT NULL DEFAULT 0,
+  start_failed INTEGER NOT NULL DEFAULT 0,
+  start_pending INTEGER NOT NULL DEFAULT 0,
+  cancel_ok INTEGER NOT NULL DEFAULT 0,
+  cancel_failed INTEGER NOT NULL DEFAULT 0,
+  delete_ok INTEGER NOT NULL DEFAULT 0,
+  delete_failed INTEGER NOT NULL DEFAULT 0,
+  runs_pending INTEGER NOT NULL DEFAULT 0,
+  runs_starting INTEGER NOT NULL DEFAULT 0,
+  runs_running INTEGER NOT NULL DEFAULT 0,
+  runs_stopping INTEGER NOT NULL DEFAULT 0,
+  runs_completed INTEGER NOT NULL DEFAULT 0,
+  runs_failed INTEGER NOT NULL DEFAULT 0,
+  runs_cancelled INTEGER NOT NULL DEFAULT 0,
+  runs_deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX batches_request ON batches (request_id);
+CREATE INDEX batches_status ON batches (status, id);
+CREATE INDEX batches_name ON batches (name, id);
+CREATE INDEX batches_group ON batches (run_group_id, id);
+
+CREATE TABLE batch_entries (
+  batch_id INTEGER NOT NULL,
+  seq INTEGER NOT NULL,
+  run_setting_id TEXT NOT NULL,
+  setting TEXT NOT NULL,
+  submission_status TEXT,
+  run_id INTEGER,
+  run_uuid TEXT,
+  failure_reason TEXT,
+  failure_message TEXT,
+  PRIMARY KEY (batch_id, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX batch_entries_setting ON batch_entries (batch_id, run_setting_id);
+CREATE INDEX batch_entries_status ON batch_entries (batch_id, submission_status, seq);
+CREATE INDEX batch_entries_run ON batch_entries (run_id);
+`,
+  },
+];
