@@ -21,6 +21,8 @@ export interface Config {
   /** "Maximum runs (active or inactive)" account quota; 0 = unlimited. */
   maxRuns: number;
   logLevel: string;
+  /** Engine commands for the local executor; unset ones are looked up on PATH. */
+  engines: { cwl?: string; toilCwl?: string; wdl?: string; nextflow?: string };
 }
 
 export function defaultConfig(given: Partial<Config> = {}): Config {
@@ -42,6 +44,7 @@ export function defaultConfig(given: Partial<Config> = {}): Config {
     maxConcurrentRuns: executor === 'local' ? os.availableParallelism() : 0,
     maxRuns: 100_000,
     logLevel: 'info',
+    engines: {},
     ...overrides,
   };
 }

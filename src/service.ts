@@ -13,7 +13,7 @@ import { Scheduler } from './domain/scheduler.js';
 import { TokenBucket } from './domain/token-bucket.js';
 import { WorkflowService } from './domain/workflows.js';
 import type { Executor } from './executors/executor.js';
-import { LocalExecutor } from './executors/local.js';
+import { createLocalExecutor } from './executors/local/index.js';
 import { SimulatedExecutor } from './executors/simulated.js';
 import { createObjectStore } from './objectstore/index.js';
 import { buildApp } from './server/app.js';
@@ -38,7 +38,7 @@ export class OmicsService {
       if (applied.some((a) => isTerminalRunStatus(a.run.status))) scheduler?.kick();
     });
     const executor: Executor = config.executor === 'local'
-      ? new LocalExecutor(applier, async (run) => (await store.getWorkflow(run.workflowId))?.doc.engine)
+      ? createLocalExecutor({ reporter: applier, store, objects, dataDir: config.dataDir, engines: config.engines, log })
       : new SimulatedExecutor(applier, config.simRunMs);
     scheduler = new Scheduler(store, executor, config.maxConcurrentRuns, log);
     const runs = new RunService(store, config, bucket, scheduler, executor);

@@ -37,12 +37,17 @@ program
   .addOption(opt('--region <region>', 'region used in ARNs', 'REGION').default('us-east-1'))
   .addOption(opt('--account-id <id>', 'account id used in ARNs', 'ACCOUNT_ID').default('123456789012'))
   .addOption(opt('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// URIs (default: embedded store in the data dir)', 'S3_ENDPOINT'))
+  .addOption(opt('--engine-cwl <cmd>', 'CWL engine command (default: cwltool on PATH)', 'ENGINE_CWL'))
+  .addOption(opt('--engine-toil-cwl <cmd>', 'alternative CWL engine command, used when --engine-cwl is absent (default: toil-cwl-runner on PATH)', 'ENGINE_TOIL_CWL'))
+  .addOption(opt('--engine-wdl <cmd>', 'WDL engine command (default: miniwdl or toil-wdl-runner on PATH)', 'ENGINE_WDL'))
+  .addOption(opt('--engine-nextflow <cmd>', 'Nextflow command (default: nextflow on PATH)', 'ENGINE_NEXTFLOW'))
   .addOption(opt('--log-level <level>', 'log level (logs go to stderr)', 'LOG_LEVEL').default('info'))
   .action(async (o) => {
     const config: Config = defaultConfig({
       host: o.host, port: o.port, dataDir: o.dataDir, databaseUrl: o.databaseUrl, executor: o.executor as ExecutorName,
       simRunMs: o.simRunMs, startRunRate: o.startRunRate, startRunBurst: o.startRunBurst, region: o.region,
       accountId: o.accountId, s3Endpoint: o.s3Endpoint, maxRuns: o.maxRuns, logLevel: o.logLevel,
+      engines: { cwl: o.engineCwl, toilCwl: o.engineToilCwl, wdl: o.engineWdl, nextflow: o.engineNextflow },
       ...(o.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: o.maxConcurrentRuns } : {}),
     });
     if (!/^[0-9]{12}$/.test(config.accountId)) throw new InvalidArgumentError('--account-id must be 12 digits');

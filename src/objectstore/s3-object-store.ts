@@ -122,7 +122,7 @@ export class S3ObjectStore implements ObjectStore {
         return await this.putObject(loc, buf, buf.length);
       }
       const length = options.contentLength;
-      if (length !== undefined && length <= MAX_SINGLE_PUT) return await this.putObject(loc, exactLength(body, length, loc), length);
+      if (length !== undefined && length <= MAX_SINGLE_PUT) return await this.putStream(loc, body, length);
       return await this.multipartUpload(loc, body, length);
     } catch (err) {
       throw err instanceof ServiceError ? err : mapError(err, loc);
@@ -157,11 +157,57 @@ export class S3ObjectStore implements ObjectStore {
     this.client.destroy();
   }
 
-  private async putObject(loc: S3Location, body: Buffer | Readable, length: number): Promise<ObjectInfo> {
+  private async putObject(
+    loc: S3Location,
+    body: Buffer | Readable,
+    length: number,
+    abortSignal?: AbortSignal,
+  ): Promise<ObjectInfo> {
     const res = await this.client.send(
       new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: body, ContentLength: length }),
+      { abortSignal },
     );
     return { etag: res.ETag ?? '', size: length };
+  }
+
+  /**
+   * PUTs a stream that must be exactly `length` bytes. The SDK pipes the body without an error listener, so
+   * body failures (upstream errors, wrong length) are caught here and turned into an aborted request instead
+   * of an uncaught stream error. The last chunk is held back until the length is known to be right, so a
+   * wrong-length body never delivers a complete request the server could store.
+   */
+  private async putStream(loc: S3Location, body: NodeJS.ReadableStream, length: number): Promise<ObjectInfo> {
+    const abort = new AbortController();
+    let failure: unknown;
+    const lengthError = (actual: string) =>
+      validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${length}`);
+    async function* checked(): AsyncGenerator<Buffer> {
+      let seen = 0;
+      let held: Buffer | undefined;
+      try {
+        for await (const raw of body) {
+          const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+          if (chunk.length === 0) continue;
+          seen += chunk.length;
+          if (seen > length) throw lengthError(`more than ${length}`);
+          if (held) yield held;
+          held = chunk;
+        }
+        if (seen !== length) throw lengthError(String(seen));
+      } catch (err) {
+        failure = err;
+        abort.abort();
+        return;
+      }
+      if (held) yield held;
+    }
+    try {
+      const info = await this.putObject(loc, Readable.from(checked(), { objectMode: false }), length, abort.signal);
+      if (failure) throw failure;
+      return info;
+    } catch (err) {
+      throw failure ?? err;
+    }
   }
 
   /** Multipart upload holding at most PART_CONCURRENCY + 1 parts in memory. */
@@ -263,24 +309,6 @@ function checkLength(loc: S3Location, actual: number, expected: number | undefin
   if (expected !== undefined && actual !== expected) {
     throw validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${expected}`);
   }
-}
-
-/** Fails the upload if the body is not exactly `length` bytes (a short body would leave the request hanging). */
-function exactLength(body: NodeJS.ReadableStream, length: number, loc: S3Location): Readable {
-  async function* checked() {
-    let seen = 0;
-    for await (const raw of body) {
-      const chunk = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-      seen += chunk.length;
-      if (seen > length) break;
-      yield chunk;
-    }
-    if (seen !== length) {
-      const actual = seen > length ? `more than ${length}` : `${seen}`;
-      throw validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${length}`);
-    }
-  }
-  return Readable.from(checked(), { objectMode: false });
 }
 
 /** Re-chunks a stream into buffers of exactly `size` bytes (the last may be shorter). */

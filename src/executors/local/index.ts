@@ -1,5 +1,24 @@
-import type { RunRecord } from '../domain/model.js';
-import type { Executor, RunReporter } from './executor.js';
+import type { Logger } from 'pino';
+import type { RunRecord } from '../../domain/model.js';
+import type { ObjectStore } from '../../objectstore/object-store.js';
+import type { Store } from '../../store/store.js';
+import type { Executor, RunReporter } from '../executor.js';
+
+/** What the local executor is given by the service. */
+export interface LocalExecutorOptions {
+  reporter: RunReporter;
+  store: Store;
+  objects: ObjectStore;
+  /** Per-run work and log folders live under `<dataDir>/runs/<runId>/`. */
+  dataDir: string;
+  /** Engine commands; undefined = look for the default on PATH. */
+  engines: { cwl?: string; toilCwl?: string; wdl?: string; nextflow?: string };
+  log: Logger;
+}
+
+export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
+  return new LocalExecutor(opts.reporter, async (run) => (await opts.store.getWorkflow(run.workflowId))?.doc.engine);
+}
 
 /** Engine each workflow engine needs, as a user would install it. */
 const ENGINE_HINT: Record<string, string> = {
