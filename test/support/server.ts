@@ -23,9 +23,10 @@ export interface RunningServer {
 export const tempDir = (prefix = 'omicsd-test-') => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 
 /** Starts the built `omicsd serve` as its own process on a free port, as a user would. */
-export async function startServer(args: string[] = [], dataDir = tempDir()): Promise<RunningServer> {
+export async function startServer(args: string[] = [], dataDir = tempDir(), env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let err = '';
   proc.stderr!.on('data', (d) => (err += d));
@@ -92,4 +93,26 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     await sleep(50);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+/** `omicsd s3 cp FILE URI` into the embedded store of `dataDir`, as a user puts a settings file there. */
+export function s3cp(file: string, uri: string, dataDir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, 's3', 'cp', file, uri, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d) => (out += d));
+    p.stderr!.on('data', (d) => (err += d));
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`s3 cp exited ${code}: ${err}`))));
+  });
+}
+
+/** Writes a JSON array of entries to a file, streaming, one element at a time. */
+export async function writeSettingsFile(file: string, count: number, entry: (i: number) => object): Promise<void> {
+  const out = fs.createWriteStream(file);
+  const write = (s: string) => (out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
+  await write('[');
+  for (let i = 0; i < count; i++) await write((i ? ',\n' : '\n') + JSON.stringify(entry(i)));
+  await write('\n]');
+  await new Promise<void>((r, j) => out.end((e?: Error) => (e ? j(e) : r())));
 }

@@ -1,0 +1,31 @@
+/** Nearest-rank percentile of a sample (p in 0..100). */
+export function percentile(values: number[], p: number): number {
+  if (!values.length) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function summary(values: number[]) {
+  return { n: values.length, p50: percentile(values, 50), p99: percentile(values, 99), max: Math.max(...values) };
+}
+
+/**
+ * Runs `fn` exactly `n` times from `concurrency` workers pulling from one counter and returns
+ * each call's latency in ms. `gapMs` paces each worker between its calls.
+ */
+export async function timedCalls(n: number, concurrency: number, fn: (i: number) => Promise<unknown>, gapMs = 0): Promise<number[]> {
+  const latencies: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const t = performance.now();
+      await fn(i);
+      latencies.push(performance.now() - t);
+      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));
+  return latencies;
+}
