@@ -5,7 +5,7 @@ export interface Profile {
   ingest: { entries: number };
   submit: { runs: number; pageSize: number; deepPage: number; idleRounds: number; gapMs: number };
   rate: { rate: number; seconds: number };
-  e2e: { sizes: number[] };
+  e2e: { sizes: number[]; repeats: number };
   api: { connections: number; seconds: number; warmupSeconds: number };
 }
 
@@ -15,7 +15,7 @@ export const FULL: Profile = {
   ingest: { entries: 100_000 },
   submit: { runs: 100_000, pageSize: 100, deepPage: 500, idleRounds: 200, gapMs: 5 },
   rate: { rate: 200, seconds: 30 },
-  e2e: { sizes: [10_000, 30_000, 100_000] },
+  e2e: { sizes: [10_000, 30_000, 100_000], repeats: 3 },
   api: { connections: 32, seconds: 10, warmupSeconds: 2 },
 };
 
@@ -25,6 +25,6 @@ export const QUICK: Profile = {
   ingest: { entries: 5_000 },
   submit: { runs: 10_000, pageSize: 100, deepPage: 50, idleRounds: 50, gapMs: 5 },
   rate: { rate: 200, seconds: 5 },
-  e2e: { sizes: [2_000, 6_000, 20_000] },
+  e2e: { sizes: [2_000, 6_000, 20_000], repeats: 1 },
   api: { connections: 32, seconds: 3, warmupSeconds: 1 },
 };

@@ -35,7 +35,7 @@ export class OmicsService {
 
     let scheduler: Scheduler | undefined;
     const applier = new RunEventApplier(store, log, (applied) => {
-      if (applied.some((a) => isTerminalRunStatus(a.run.status))) scheduler?.kick();
+      if (applied.some((a) => isTerminalRunStatus(a.status))) scheduler?.kick();
     });
     const executor: Executor = config.executor === 'local'
       ? createLocalExecutor({ reporter: applier, store, objects, dataDir: config.dataDir, engines: config.engines, log })

@@ -31,7 +31,9 @@ export async function startOmicsd(o: ServerOptions): Promise<Omicsd> {
   if (o.startRunRate !== undefined) args.push('--start-run-rate', String(o.startRunRate));
   if (o.startRunBurst !== undefined) args.push('--start-run-burst', String(o.startRunBurst));
   if (o.maxRuns !== undefined) args.push('--max-runs', String(o.maxRuns));
-  const child = spawnTracked(process.execPath, args);
+  // e.g. OMICSD_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under a scenario.
+  const nodeArgs = process.env.OMICSD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawnTracked(process.execPath, [...nodeArgs, ...args]);
   try {
     const [, url] = await waitForLine(child, /omicsd listening on (http:\/\/\S+)/, 30_000, 'omicsd');
     return {

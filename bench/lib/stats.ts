@@ -14,14 +14,14 @@ export function summary(values: number[]) {
  * Runs `fn` exactly `n` times from `concurrency` workers pulling from one counter and returns
  * each call's latency in ms. `gapMs` paces each worker between its calls.
  */
-export async function timedCalls(n: number, concurrency: number, fn: (i: number) => Promise<unknown>, gapMs = 0): Promise<number[]> {
+export async function timedCalls(n: number, concurrency: number, fn: (i: number, worker: number) => Promise<unknown>, gapMs = 0): Promise<number[]> {
   const latencies: number[] = [];
   let next = 0;
-  const worker = async () => {
+  const worker = async (_: unknown, w: number) => {
     while (next < n) {
       const i = next++;
       const t = performance.now();
-      await fn(i);
+      await fn(i, w);
       latencies.push(performance.now() - t);
       if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
     }

@@ -29,8 +29,9 @@ export class PageTokens {
     const parts = token.split('.');
     if (parts.length !== 3) throw bad();
     const payload = `${parts[0]}.${parts[1]}`;
-    const given = Buffer.from(parts[2], 'base64url');
-    const expected = this.mac(payload);
+    // Compare the encoded text, not decoded bytes: base64url decoding would ignore appended characters.
+    const given = Buffer.from(parts[2]);
+    const expected = Buffer.from(this.mac(payload).toString('base64url'));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw bad();
     if (parts[1] !== this.scope(operation, filters)) throw bad();
     const cursor = parseInt(parts[0], 36);

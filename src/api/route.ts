@@ -7,6 +7,8 @@ import type { PageTokens } from './pagination.js';
 
 /** A decoded request: path labels, query (repeated keys as arrays) and the JSON body. */
 export interface ApiRequest {
+  /** The Host the client called, for links back to this service. */
+  host: string;
   params: Record<string, string>;
   query: Record<string, string | string[]>;
   body: Record<string, unknown>;
@@ -29,6 +31,9 @@ export interface Route {
   status: number;
   handler: (req: ApiRequest, s: Services) => Promise<object | void>;
 }
+
+/** Where a client can download a workflow's definition zip (what `export=DEFINITION` returns). */
+export const definitionUrl = (req: ApiRequest, workflowId: string) => `http://${req.host}/workflow/${workflowId}/definition`;
 
 /** The single value of a query key (the last one if a client repeated it). */
 export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);

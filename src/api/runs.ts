@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { arnOf } from '../domain/ids.js';
 import { notFound } from '../domain/errors.js';
 import { runItem, runOut, taskDetailOut, taskOut } from './format.js';
-import { type Route, many, singleQuery } from './route.js';
+import { type Route, definitionUrl, many, singleQuery } from './route.js';
 import { GetRunQuery, ListRunTasksQuery, ListRunsQuery, StartRunInput } from './shapes.js';
 import { id, parseInput } from './validation.js';
 
@@ -26,10 +26,10 @@ export const runRoutes: Route[] = [
     operation: 'GetRun', method: 'GET', path: '/run/:id', status: 200,
     async handler(req, s) {
       const { id: runId } = parseInput(RunLabel, req.params);
-      parseInput(GetRunQuery, { export: many(req.query.export) });
+      const q = parseInput(GetRunQuery, { export: many(req.query.export) });
       const run = await s.store.getRun(runId);
       if (!run) throw notFound(`Run ${runId} not found`);
-      return runOut(s.config, run);
+      return { ...runOut(s.config, run), definition: q.export?.includes('DEFINITION') ? definitionUrl(req, run.workflowId) : undefined };
     },
   },
   {

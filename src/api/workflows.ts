@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { arnOf } from '../domain/ids.js';
 import { notFound } from '../domain/errors.js';
 import { workflowItem, workflowOut } from './format.js';
-import { type Route, many, singleQuery } from './route.js';
+import { type Route, definitionUrl, many, singleQuery } from './route.js';
 import { CreateWorkflowInput, GetWorkflowQuery, ListWorkflowsQuery, UpdateWorkflowInput } from './shapes.js';
 import { id, parseInput } from './validation.js';
 
@@ -22,7 +22,19 @@ export const workflowRoutes: Route[] = [
       const { id: wfId } = parseInput(WorkflowLabel, req.params);
       const q = parseInput(GetWorkflowQuery, { ...singleQuery(req.query, ['type', 'workflowOwnerId']), export: many(req.query.export) });
       if (q.type === 'READY2RUN') throw notFound(`Ready2Run workflow ${wfId} not found`);
-      return workflowOut(s.config, await s.workflows.get(wfId));
+      const wf = await s.workflows.get(wfId);
+      const exported = q.export?.includes('DEFINITION') && wf.status !== 'CREATING' ? definitionUrl(req, wf.id) : undefined;
+      return { ...workflowOut(s.config, wf), definition: exported };
+    },
+  },
+  {
+    // Not an AWS operation: the download behind the `definition` link that export=DEFINITION returns.
+    operation: 'GetWorkflowDefinition', method: 'GET', path: '/workflow/:id/definition', status: 200,
+    async handler(req, s) {
+      const { id: wfId } = parseInput(WorkflowLabel, req.params);
+      const zip = await s.store.getWorkflowDefinition(wfId);
+      if (!zip) throw notFound(`Workflow ${wfId} has no stored definition`);
+      return zip;
     },
   },
   {

@@ -38,6 +38,8 @@ export class Loop {
         await this.sleep(1000);
       }
       if (!more && !this.pending && !this.stopped) await this.sleep(this.pollMs);
+      // Store calls can complete without touching the event loop: yield so requests are served between steps.
+      else await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

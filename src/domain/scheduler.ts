@@ -43,6 +43,7 @@ export class Scheduler {
       do {
         this.again = false;
         if (await this.pass()) this.again = true;
+        await new Promise((resolve) => setImmediate(resolve));
       } while (this.again && !this.stopped);
     } catch (err) {
       this.log.error({ err }, 'scheduler pass failed');

@@ -72,7 +72,7 @@ export class WorkflowService {
         zip = Buffer.concat(chunks);
       }
       const found = inspectDefinition(zip, { main: wf.doc.main, engine: wf.doc.engine });
-      const digest = `sha256:${createHash('sha256').update(zip).digest('hex')}`;
+      const digest = createHash('sha256').update(zip).digest('hex');
       await this.store.updateWorkflow(id, {
         status: 'ACTIVE',
         doc: { engine: found.engine, main: found.main, digest, parameterTemplate: wf.doc.parameterTemplate ?? found.parameterTemplate },

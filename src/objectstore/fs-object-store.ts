@@ -135,19 +135,19 @@ export class FsObjectStore implements ObjectStore {
         pendingBytes = 0;
         await writeAll(fh, buf);
       };
+      const expected = options.contentLength;
+      const lengthError = (actual: string) =>
+        validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${expected}`);
       for await (const chunk of toChunks(body)) {
         hash.update(chunk);
         size += chunk.length;
+        if (expected !== undefined && size > expected) throw lengthError(`more than ${expected}`);
         pending.push(chunk);
         pendingBytes += chunk.length;
         if (pendingBytes >= CHUNK) await flush();
       }
       await flush();
-      if (options.contentLength !== undefined && options.contentLength !== size) {
-        throw validationError(
-          `Cannot write ${formatS3Uri(loc)}: body is ${size} bytes but contentLength is ${options.contentLength}`,
-        );
-      }
+      if (expected !== undefined && size !== expected) throw lengthError(String(size));
       await fh.sync();
       try {
         await rename(tmp, paths.data);

@@ -55,12 +55,14 @@ export function buildApp(services: Services, log: Logger) {
       url: route.path,
       handler: async (req, reply) => {
         const apiReq: ApiRequest = {
+          host: req.headers.host ?? 'localhost',
           params: req.params as Record<string, string>,
           query: req.query as Record<string, string | string[]>,
           body: route.method === 'POST' ? decodeBody(req.body) : {},
         };
         const out = await route.handler(apiReq, services);
         reply.code(route.status);
+        if (Buffer.isBuffer(out)) return reply.type('application/zip').send(out);
         if (out === undefined) return reply.send();
         return reply.type('application/json').send(JSON.stringify(out));
       },

@@ -42,8 +42,8 @@ export interface Store {
   queuedRuns(limit: number, excludeGroups: string[]): Promise<RunRecord[]>;
   /** PENDING → STARTING for those of the runs still PENDING; returns their ids. */
   markStarting(runIds: string[], at: number): Promise<string[]>;
-  /** Runs not DELETED, for the account's "maximum runs" quota. */
-  countLiveRuns(): Promise<number>;
+  /** How many of `wanted` new runs fit under the run quota, after evicting finished REMOVE runs if needed. */
+  reserveRunSlots(wanted: number, maxRuns: number): Promise<number>;
   /** The resource a client token already created, if any. */
   findByRequest(kind: IdempotentKind, requestId: string): Promise<{ id: string; requestHash: string } | undefined>;
   countActiveRuns(): Promise<{ total: number; byGroup: Map<string, number> }>;
@@ -150,9 +150,9 @@ export interface TaskUpdate {
 }
 
 export interface AppliedTransition {
-  run: RunRecord;
+  runId: string;
+  status: RunStatus;
   previous: RunStatus;
-  batchProcessed?: string;
 }
 
 export type { Json };

@@ -42,7 +42,8 @@ export async function expectError(p: Promise<unknown>, cls: ErrorClass, status: 
     if (e instanceof assert.AssertionError) throw e;
     err = e;
   }
-  assert.ok(err instanceof cls, `expected ${cls.name}, got ${err?.name}: ${err?.message}`);
+  const typed: unknown = err;
+  assert.ok(typed instanceof cls, `expected ${cls.name}, got ${err?.name}: ${err?.message}`);
   assert.equal(err.name, cls.name);
   assert.equal(err.$metadata?.httpStatusCode, status, `HTTP status of ${cls.name}: ${err.message}`);
   assert.equal(typeof err.message, 'string');

@@ -127,6 +127,19 @@ describe('run groups', () => {
     assert.equal((await srv.client.send(new GetRunCommand({ id }))).status, 'CANCELLED');
   });
 
+  test('a run group at its maxRuns keeps further runs PENDING until a slot frees (§3.2, §4)', async () => {
+    const group = await srv.client.send(new CreateRunGroupCommand({ name: uniq('rg-limit'), maxRuns: 1 }));
+    const first = await startRun(srv.client, wf, { runGroupId: group.id, parameters: LONG() });
+    await waitStatus(srv.client, first.id!, 'RUNNING');
+    const second = await startRun(srv.client, wf, { runGroupId: group.id, parameters: LONG() });
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await srv.client.send(new GetRunCommand({ id: second.id }))).status, 'PENDING', 'waits while the group is full');
+    await srv.client.send(new CancelRunCommand({ id: first.id }));
+    await waitStatus(srv.client, second.id!, 'RUNNING');
+    await srv.client.send(new CancelRunCommand({ id: second.id }));
+    await waitStatus(srv.client, second.id!, 'CANCELLED');
+  });
+
   test('validation errors name the field; unknown ids are 404', async () => {
     const c = srv.client;
     await expectError(c.send(new CreateRunGroupCommand({ name: 'n'.repeat(129) })), ValidationException, 400, /name/);

@@ -11,6 +11,7 @@ import {
   GetRunTaskCommand,
   ListRunsCommand,
   ListRunTasksCommand,
+  ListTagsForResourceCommand,
   ResourceNotFoundException,
   StartRunCommand,
   ValidationException,
@@ -114,6 +115,35 @@ describe('StartRun / GetRun / waitUntilRunCompleted', () => {
     assert.ok(r.stopTime instanceof Date);
   });
 
+  test('optional StartRun members are stored and echoed by GetRun', async () => {
+    const { id } = await startRun(srv.client, wf, {
+      priority: 5, logLevel: 'ALL', storageType: 'DYNAMIC', retentionMode: 'REMOVE', cacheId: '123', cacheBehavior: 'CACHE_ALWAYS',
+      networkingMode: 'VPC', configurationName: 'cfg-1', workflowVersionName: 'v1', workflowOwnerId: '123456789012',
+    });
+    const r = await srv.client.send(new GetRunCommand({ id }));
+    assert.equal(r.priority, 5);
+    assert.equal(r.logLevel, 'ALL');
+    assert.equal(r.storageType, 'DYNAMIC');
+    assert.equal(r.retentionMode, 'REMOVE');
+    assert.equal(r.cacheId, '123');
+    assert.equal(r.cacheBehavior, 'CACHE_ALWAYS');
+    assert.equal(r.networkingMode, 'VPC');
+    assert.equal(r.configuration?.name, 'cfg-1');
+    assert.equal(r.workflowVersionName, 'v1');
+    assert.equal(r.workflowOwnerId, '123456789012');
+    const listed = (await srv.client.send(new ListRunsCommand({ name: r.name }))).items![0];
+    assert.equal(listed.priority, 5);
+    assert.equal(listed.storageType, 'DYNAMIC');
+    assert.equal(listed.workflowVersionName, 'v1');
+  });
+
+  test('GetRun with export=DEFINITION returns the definition (§3.4)', async () => {
+    const { id } = await startRun(srv.client, wf);
+    const r = await srv.client.send(new GetRunCommand({ id, export: ['DEFINITION'] }));
+    assert.equal(typeof r.definition, 'string', 'definition returned when exported');
+    assert.ok(r.definition!.length >= 1);
+  });
+
   test('GetRun: malformed id → ValidationException, unknown id → ResourceNotFoundException', async () => {
     await expectError(srv.client.send(new GetRunCommand({ id: 'abc' })), ValidationException, 400, /id/);
     await expectError(srv.client.send(new GetRunCommand({ id: '9'.repeat(19) })), ValidationException, 400, /id/);
@@ -123,7 +153,7 @@ describe('StartRun / GetRun / waitUntilRunCompleted', () => {
 });
 
 describe('StartRun validation', () => {
-  const send = (input: Record<string, unknown>) => srv.client.send(new StartRunCommand(input as any));
+  const send = (input: object) => srv.client.send(new StartRunCommand(input as any));
 
   test('required members', async () => {
     const { roleArn, ...noRole } = runInput(wf);
@@ -240,6 +270,8 @@ describe('CancelRun / DeleteRun', () => {
     assert.deepEqual(deleted.items ?? [], [], 'ListRuns status=DELETED returns none (project default, §3.2)');
     await expectError(srv.client.send(new DeleteRunCommand({ id })), ResourceNotFoundException, 404);
     await expectError(srv.client.send(new CancelRunCommand({ id })), ResourceNotFoundException, 404);
+    await expectError(srv.client.send(new ListRunTasksCommand({ id })), ResourceNotFoundException, 404);
+    await expectError(srv.client.send(new ListTagsForResourceCommand({ resourceArn: arnOf('run', id!) })), ResourceNotFoundException, 404);
   });
 
   test('FAILED runs can be deleted', async () => {
@@ -261,7 +293,7 @@ describe('ListRuns', () => {
   test('filters: name, status, runGroupId, batchId; the paginator reaches the end', async () => {
     const prefix = uniq('run-list');
     const group = await srv.client.send(new CreateRunGroupCommand({ name: uniq('rg-list') }));
-    const fast = [];
+    const fast: string[] = [];
     for (let i = 0; i < 3; i++) fast.push((await startRun(srv.client, wf, { name: `${prefix}-fast-${i}`, runGroupId: group.id })).id!);
     const slow = (await startRun(srv.client, wf, { name: `${prefix}-slow`, parameters: LONG() })).id!;
     for (const id of fast) await waitCompleted(srv.client, id);
@@ -368,6 +400,13 @@ describe('ListRunTasks / GetRunTask', () => {
     await expectError(srv.client.send(new GetRunTaskCommand({ id, taskId: '987654321' })), ResourceNotFoundException, 404);
     await expectError(srv.client.send(new GetRunTaskCommand({ id: '987654321', taskId: '1' })), ResourceNotFoundException, 404);
     await expectError(srv.client.send(new GetRunTaskCommand({ id, taskId: 'abc' })), ValidationException, 400, /taskId/);
+    // A task id of another run is not found under this run.
+    const other = await startRun(srv.client, wf);
+    await waitCompleted(srv.client, other.id!);
+    const otherTask = (await srv.client.send(new ListRunTasksCommand({ id: other.id }))).items![0].taskId!;
+    const ownTasks = (await srv.client.send(new ListRunTasksCommand({ id }))).items!.map((t) => t.taskId);
+    assert.ok(!ownTasks.includes(otherTask));
+    await expectError(srv.client.send(new GetRunTaskCommand({ id, taskId: otherTask })), ResourceNotFoundException, 404);
     await expectError(srv.client.send(new ListRunTasksCommand({ id: 'abc' })), ValidationException, 400, /id/);
     await expectError(srv.client.send(new ListRunTasksCommand({ id, status: 'DELETED' as any })), ValidationException, 400, /status/);
     await expectError(srv.client.send(new ListRunTasksCommand({ id, maxResults: 0 })), ValidationException, 400, /maxResults/);

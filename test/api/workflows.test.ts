@@ -55,7 +55,7 @@ describe('CreateWorkflow / GetWorkflow', () => {
     assert.equal(wf.engine, 'CWL');
     assert.equal(wf.main, 'main.cwl');
     assert.equal(typeof wf.digest, 'string');
-    assert.ok(wf.digest!.length >= 1 && wf.digest!.length <= 64, `digest length ${wf.digest!.length}`);
+    assert.ok(wf.digest!.length >= 1);
     assert.ok(wf.creationTime instanceof Date && !isNaN(wf.creationTime.getTime()));
     assert.ok(Math.abs(wf.creationTime.getTime() - Date.now()) < 60_000, 'creationTime is now-ish');
     assert.deepEqual(wf.tags, { team: 'genomics' });
@@ -83,11 +83,24 @@ describe('CreateWorkflow / GetWorkflow', () => {
     });
   });
 
-  test('GetWorkflow with export=DEFINITION answers 200', async () => {
+  test('digest fits its constraint (len 1–64, §2.3) in GetWorkflow and ListWorkflows', async () => {
+    const name = uniq('wf-digest');
+    const id = await activeWorkflow(srv.client, name);
+    const wf = await srv.client.send(new GetWorkflowCommand({ id }));
+    assert.ok(wf.digest!.length >= 1 && wf.digest!.length <= 64, `digest ${wf.digest} has length ${wf.digest!.length}`);
+    const item = (await srv.client.send(new ListWorkflowsCommand({ name }))).items![0];
+    assert.equal(item.digest, wf.digest);
+  });
+
+  test('GetWorkflow with export=DEFINITION returns the definition (§2.3)', async () => {
     const id = await activeWorkflow(srv.client);
+    const plain = await srv.client.send(new GetWorkflowCommand({ id }));
+    assert.equal(plain.definition, undefined, 'definition only when exported');
     const wf = await srv.client.send(new GetWorkflowCommand({ id, export: ['DEFINITION'] }));
     assert.equal(wf.$metadata.httpStatusCode, 200);
     assert.equal(wf.id, id);
+    assert.equal(typeof wf.definition, 'string', 'definition returned when exported');
+    assert.ok(wf.definition!.length >= 1 && wf.definition!.length <= 256, `definition length ${wf.definition!.length}`);
   });
 
   test('CreateWorkflow with the same requestId and body is idempotent', async () => {

@@ -232,7 +232,8 @@ describe('FsObjectStore', () => {
   it('rejects a body whose length differs from contentLength and leaves no trace', async () => {
     const loc = { bucket: 'length', key: 'k' };
     await store.write(loc, 'keep me');
-    await rejectsWith(store.write(loc, Readable.from([Buffer.from('12345')]), { contentLength: 4 }), 'ValidationException', /5 bytes but contentLength is 4/);
+    await rejectsWith(store.write(loc, Readable.from([Buffer.from('12345')]), { contentLength: 4 }), 'ValidationException', /more than 4 bytes but contentLength is 4/);
+    await rejectsWith(store.write(loc, Readable.from([Buffer.from('123')]), { contentLength: 4 }), 'ValidationException', /body is 3 bytes but contentLength is 4/);
     assert.deepEqual(await tree(join(root, 'length', 'data')), ['k']);
     assert.equal(await readFile(dataPath('length', 'k'), 'utf8'), 'keep me');
   });

@@ -115,15 +115,15 @@ export class BatchEngine {
     const entries = await store.nextUnsubmittedEntries(batchId, limit);
     if (!entries.length) return 0;
     const lookups = new Lookups(store);
-    let live = maxRuns > 0 ? await store.countLiveRuns() : 0;
+    let room = await store.reserveRunSlots(entries.length, maxRuns);
     const outcomes: SubmissionOutcome[] = [];
     for (const e of entries) {
       try {
         const setting = parseInput(InlineSetting, JSON.parse(e.setting));
         const request = parseInput(BatchRunInput, effectiveRunRequest(batch.defaultRunSetting, setting));
         const run = await runs.prepare(request, lookups, batchId);
-        if (maxRuns > 0 && live >= maxRuns) throw quotaExceeded(`The account already has the maximum of ${maxRuns} runs`);
-        live++;
+        if (room <= 0) throw quotaExceeded(`The account already has the maximum of ${maxRuns} runs; delete runs to start more`);
+        room--;
         outcomes.push({ seq: e.seq, run });
       } catch (err) {
         if (!(err instanceof ServiceError)) throw err;

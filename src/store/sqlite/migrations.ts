@@ -56,13 +56,19 @@ CREATE TABLE runs (
   failure_reason TEXT,
   request_id TEXT,
   request_hash TEXT,
+  retention_mode TEXT NOT NULL,
   tags TEXT NOT NULL,
   doc TEXT NOT NULL
 );
-CREATE UNIQUE INDEX runs_request ON runs (request_id);
-CREATE INDEX runs_queue ON runs (status, priority DESC, id);
-CREATE INDEX runs_batch ON runs (batch_id, id);
-CREATE INDEX runs_group ON runs (run_group_id, status);
+CREATE UNIQUE INDEX runs_request ON runs (request_id) WHERE request_id IS NOT NULL;
+-- Partial indexes: only queued / active runs are indexed, so finished runs cost nothing to keep.
+CREATE INDEX runs_queue ON runs (priority DESC, id) WHERE status = 'PENDING';
+CREATE INDEX runs_active ON runs (run_group_id) WHERE status IN ('STARTING','RUNNING','STOPPING');
+CREATE INDEX runs_retention ON runs (retention_mode, id) WHERE status IN ('COMPLETED','FAILED','CANCELLED');
+CREATE INDEX runs_batch ON runs (batch_id, id) WHERE batch_id IS NOT NULL;
+CREATE INDEX runs_group ON runs (run_group_id, id) WHERE run_group_id IS NOT NULL;
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT INTO counters (name, value) VALUES ('live_runs', 0);
 
 CREATE TABLE tasks (
   id INTEGER PRIMARY KEY,
@@ -139,7 +145,7 @@ CREATE TABLE batch_entries (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX batch_entries_setting ON batch_entries (batch_id, run_setting_id);
 CREATE INDEX batch_entries_status ON batch_entries (batch_id, submission_status, seq);
-CREATE INDEX batch_entries_run ON batch_entries (run_id);
+CREATE INDEX batch_entries_run ON batch_entries (run_id, batch_id);
 `,
   },
 ];

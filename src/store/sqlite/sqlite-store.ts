@@ -3,7 +3,7 @@ import type { Statement } from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  ACTIVE_RUN_STATUSES, CANCELLABLE_RUN_STATUSES, DELETABLE_BATCH_STATUSES, DELETABLE_RUN_STATUSES, isTerminalRunStatus,
+  CANCELLABLE_RUN_STATUSES, DELETABLE_BATCH_STATUSES, DELETABLE_RUN_STATUSES, isTerminalRunStatus,
   type BatchEntryRecord, type BatchRecord, type BatchStatus, type RunGroupRecord, type RunRecord, type RunStatus,
   type RunTransition, type Tags, type TaskRecord, type WorkflowRecord,
 } from '../../domain/model.js';
@@ -40,6 +40,9 @@ export class SqliteStore implements Store {
     // WAL + NORMAL survives a process crash (kill -9) without losing a commit; only power loss can drop the last ones.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
+    // A 100,000-run batch touches several indexes per run: a 64 MiB page cache keeps them in memory.
+    this.db.pragma('cache_size = -65536');
+    this.db.pragma('temp_store = MEMORY');
     this.migrate();
   }
 
@@ -208,30 +211,55 @@ export class SqliteStore implements Store {
     };
   };
 
-  /** Inserts one run with a fresh id, inside the caller's transaction, and counts it in its batch. */
+  /** Inserts one run with a fresh id, inside the caller's transaction; the caller counts it (live runs, batch). */
   private insertRunRow(run: NewRun, id: number): RunRecord {
     const runOutputUri = run.runOutputUriPrefix + id;
     const doc = {
       workflowType: run.workflowType, roleArn: run.roleArn, parameters: run.parameters, outputUri: run.outputUri,
       runOutputUri, workflowUuid: run.workflowUuid, digest: run.digest, extra: run.extra,
     };
-    this.q(`INSERT INTO runs (id, uuid, status, name, workflow_id, run_group_id, batch_id, priority, creation_time, request_id, request_hash, tags, doc)
-            VALUES (?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+    this.q(`INSERT INTO runs (id, uuid, status, name, workflow_id, run_group_id, batch_id, priority, creation_time, request_id, request_hash, retention_mode, tags, doc)
+            VALUES (?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
       id, run.uuid, run.name ?? null, run.workflowId, run.runGroupId ?? null, run.batchId ?? null, run.priority, run.creationTime,
-      run.requestId ?? null, run.requestHash ?? null, JSON.stringify(run.tags), JSON.stringify(doc));
+      run.requestId ?? null, run.requestHash ?? null, run.extra.retentionMode ?? 'RETAIN', JSON.stringify(run.tags), JSON.stringify(doc));
     return { ...run, id: String(id), status: 'PENDING', runOutputUri };
   }
 
   private liveRunCount(): number {
-    return (this.q(`SELECT count(*) AS n FROM runs WHERE status != 'DELETED'`).get() as Row).n;
+    return (this.q(`SELECT value FROM counters WHERE name = 'live_runs'`).get() as Row).value;
+  }
+
+  private addLiveRuns(n: number) {
+    this.q(`UPDATE counters SET value = value + ? WHERE name = 'live_runs'`).run(n);
+  }
+
+  /**
+   * Room for `wanted` more runs under the account's run quota: when full, the oldest finished runs
+   * with retentionMode REMOVE are deleted to make room, as HealthOmics does. Caller holds the transaction.
+   */
+  private makeRoom(wanted: number, maxRuns: number): number {
+    if (maxRuns <= 0) return wanted;
+    let free = maxRuns - this.liveRunCount();
+    if (free < wanted) {
+      const evict = this.q(`SELECT id FROM runs WHERE retention_mode = 'REMOVE' AND status IN ('COMPLETED','FAILED','CANCELLED') ORDER BY id LIMIT ?`)
+        .pluck().all(wanted - Math.max(free, 0)) as number[];
+      for (const id of evict) if (this.deleteRunRow(id) === 'deleted') free++;
+    }
+    return Math.max(0, Math.min(wanted, free));
+  }
+
+  async reserveRunSlots(wanted: number, maxRuns: number) {
+    return this.db.transaction(() => this.makeRoom(wanted, maxRuns))();
   }
 
   async insertRun(run: NewRun, maxRuns: number) {
     return this.db.transaction((): IdempotentResult<RunRecord> | 'quota' => {
       const prior = this.replay('runs', run.requestId, run.requestHash, this.runFromRow);
       if (prior) return prior;
-      if (maxRuns > 0 && this.liveRunCount() >= maxRuns) return 'quota';
-      return { kind: 'created', record: this.insertRunRow(run, this.nextIds('run', 1)) };
+      if (this.makeRoom(1, maxRuns) < 1) return 'quota';
+      const record = this.insertRunRow(run, this.nextIds('run', 1));
+      this.addLiveRuns(1);
+      return { kind: 'created', record };
     })();
   }
 
@@ -251,15 +279,28 @@ export class SqliteStore implements Store {
     return rows.map(this.runFromRow);
   }
 
-  /** Moves a run's status and its batch's run counters together; caller holds the transaction. */
-  private moveRun(id: number | string, batchId: number | null, from: RunStatus, to: RunStatus, set: { at: number; statusMessage?: string; failureReason?: string }) {
-    const startTime = to === 'RUNNING' ? set.at : null;
+  /**
+   * Moves a run's status; its batch's run counters move by the same step, either at once or, when
+   * `deltas` is given, summed per batch for one update at the end of the caller's transaction.
+   */
+  private moveRun(id: number | string, batchId: number | null, from: RunStatus, to: RunStatus,
+    set: { at: number; startTime?: number; statusMessage?: string; failureReason?: string }, deltas?: CounterDeltas) {
+    const startTime = set.startTime ?? (to === 'RUNNING' ? set.at : null);
     const stopTime = isTerminalRunStatus(to) && to !== 'DELETED' ? set.at : null;
     this.q(`UPDATE runs SET status = @to, start_time = coalesce(start_time, @startTime), stop_time = coalesce(stop_time, @stopTime),
             status_message = coalesce(@statusMessage, status_message), failure_reason = coalesce(@failureReason, failure_reason)
             WHERE id = @id`).run({ id, to, startTime, stopTime, statusMessage: set.statusMessage ?? null, failureReason: set.failureReason ?? null });
-    if (batchId != null) {
-      this.q(`UPDATE batches SET ${RUN_COUNTER[from]} = ${RUN_COUNTER[from]} - 1, ${RUN_COUNTER[to]} = ${RUN_COUNTER[to]} + 1 WHERE id = ?`).run(batchId);
+    if (to === 'DELETED') this.addLiveRuns(-1);
+    if (batchId == null) return;
+    const d = deltas ?? new CounterDeltas();
+    d.move(batchId, from, to);
+    if (!deltas) this.applyDeltas(d);
+  }
+
+  private applyDeltas(d: CounterDeltas) {
+    for (const [batchId, cols] of d.byBatch) {
+      const sets = [...cols].filter(([, n]) => n !== 0).map(([col, n]) => `${col} = ${col} + ${n}`);
+      if (sets.length) this.db.prepare(`UPDATE batches SET ${sets.join(', ')} WHERE id = ?`).run(batchId);
     }
   }
 
@@ -271,31 +312,36 @@ export class SqliteStore implements Store {
 
   async applyTransitions(changes: RunTransition[], tasks: TaskUpdate[]) {
     return this.db.transaction(() => {
-      const applied: AppliedTransition[] = [];
-      const touchedBatches = new Map<number, number>();
+      // Several reports for one run in one flush collapse into its furthest status (keeping when it started running).
+      const latest = new Map<string, RunTransition & { startTime?: number }>();
       for (const c of changes) {
-        const r = this.q('SELECT * FROM runs WHERE id = ?').get(c.runId) as Row | undefined;
+        const prev = latest.get(c.runId);
+        const startTime = prev?.startTime ?? (c.status === 'RUNNING' ? c.at : undefined);
+        if (!prev || RUN_RANK[c.status] > RUN_RANK[prev.status]) latest.set(c.runId, { ...c, startTime });
+        else prev.startTime = startTime;
+      }
+      const applied: AppliedTransition[] = [];
+      const deltas = new CounterDeltas();
+      const finishedIn = new Map<number, number>();
+      for (const c of latest.values()) {
+        const r = this.q('SELECT status, batch_id FROM runs WHERE id = ?').get(c.runId) as Row | undefined;
         if (!r) continue;
         const from = r.status as RunStatus;
         if (RUN_RANK[c.status] <= RUN_RANK[from] || from === 'DELETED') continue;
-        this.moveRun(r.id, r.batch_id, from, c.status, c);
-        if (r.batch_id != null && isTerminalRunStatus(c.status)) touchedBatches.set(r.batch_id, c.at);
-        applied.push({ run: this.runFromRow(this.q('SELECT * FROM runs WHERE id = ?').get(c.runId) as Row), previous: from });
+        this.moveRun(c.runId, r.batch_id, from, c.status, c, deltas);
+        if (r.batch_id != null && isTerminalRunStatus(c.status)) finishedIn.set(r.batch_id, c.at);
+        applied.push({ runId: c.runId, status: c.status, previous: from });
       }
-      for (const t of tasks) this.upsertTask(t);
-      for (const [batchId, at] of touchedBatches) {
-        if (this.maybeProcessed(batchId, at)) {
-          const hit = applied.find((a) => a.run.batchId === String(batchId));
-          if (hit) hit.batchProcessed = String(batchId);
-        }
-      }
+      this.applyDeltas(deltas);
+      for (const t of coalesceTasks(tasks)) this.upsertTask(t);
+      for (const [batchId, at] of finishedIn) this.maybeProcessed(batchId, at);
       return applied;
     })();
   }
 
-  private upsertTask(t: TaskUpdate) {
+  private upsertTask(t: TaskUpdate & { startTime?: number }) {
     const cur = this.q('SELECT id, status FROM tasks WHERE run_id = ? AND name = ? ORDER BY id DESC LIMIT 1').get(t.runId, t.name) as Row | undefined;
-    const startTime = t.status === 'RUNNING' ? t.at : null;
+    const startTime = t.startTime ?? (t.status === 'RUNNING' ? t.at : null);
     const stopTime = ['COMPLETED', 'FAILED', 'CANCELLED'].includes(t.status) ? t.at : null;
     if (!cur) {
       const id = this.nextIds('task', 1);
@@ -354,12 +400,14 @@ export class SqliteStore implements Store {
   async markStarting(runIds: string[], at: number) {
     return this.db.transaction(() => {
       const moved: string[] = [];
+      const deltas = new CounterDeltas();
       for (const id of runIds) {
-        const r = this.q('SELECT id, status, batch_id FROM runs WHERE id = ?').get(id) as Row | undefined;
-        if (!r || r.status !== 'PENDING') continue;
-        this.moveRun(r.id, r.batch_id, 'PENDING', 'STARTING', { at });
+        const r = this.q(`UPDATE runs SET status = 'STARTING' WHERE id = ? AND status = 'PENDING' RETURNING batch_id`).get(id) as Row | undefined;
+        if (!r) continue;
+        if (r.batch_id != null) deltas.move(r.batch_id, 'PENDING', 'STARTING');
         moved.push(id);
       }
+      this.applyDeltas(deltas);
       return moved;
     })();
   }
@@ -369,12 +417,8 @@ export class SqliteStore implements Store {
     return r && { id: String(r.id), requestHash: r.request_hash as string };
   }
 
-  async countLiveRuns() {
-    return this.liveRunCount();
-  }
-
   async countActiveRuns() {
-    const rows = this.q(`SELECT run_group_id AS g, count(*) AS n FROM runs WHERE status IN (${inList(ACTIVE_RUN_STATUSES)}) GROUP BY run_group_id`).all() as Row[];
+    const rows = this.q(`SELECT run_group_id AS g, count(*) AS n FROM runs INDEXED BY runs_active WHERE status IN ('STARTING','RUNNING','STOPPING') GROUP BY run_group_id`).all() as Row[];
     const byGroup = new Map<string, number>();
     let total = 0;
     for (const r of rows) {
@@ -511,7 +555,7 @@ export class SqliteStore implements Store {
   }
 
   async nextUnsubmittedEntries(batchId: string, limit: number) {
-    return this.q(`SELECT seq, run_setting_id AS runSettingId, setting FROM batch_entries
+    return this.q(`SELECT seq, run_setting_id AS runSettingId, setting FROM batch_entries INDEXED BY batch_entries_status
                    WHERE batch_id = ? AND submission_status IS NULL ORDER BY seq LIMIT ?`).all(batchId, limit) as { seq: number; runSettingId: string; setting: string }[];
   }
 
@@ -539,6 +583,7 @@ export class SqliteStore implements Store {
       }
       this.q(`UPDATE batches SET start_ok = start_ok + ?, start_failed = start_failed + ?, start_pending = start_pending - ?, runs_pending = runs_pending + ? WHERE id = ?`)
         .run(ok, failed, ok + failed, ok, batchId);
+      this.addLiveRuns(ok);
       this.q(`UPDATE batches SET status = 'INPROGRESS', submitted_time = ? WHERE id = ? AND status = 'SUBMITTING' AND start_pending = 0`).run(at, batchId);
       this.maybeProcessed(Number(batchId), at);
       return { applied: true, runs };
@@ -546,9 +591,13 @@ export class SqliteStore implements Store {
   }
 
   async listEntries(batchId: string, filter: EntryFilter, page: PageRequest) {
-    const rows = this.q(`SELECT seq, run_setting_id, submission_status, run_id, run_uuid, failure_reason, failure_message FROM batch_entries
-        WHERE batch_id = @batchId AND seq > @after AND submission_status IS NOT NULL
-        AND (@status IS NULL OR submission_status = @status) AND (@rsid IS NULL OR run_setting_id = @rsid) AND (@runId IS NULL OR run_id = @runId)
+    // Each filter has its own index, so a page costs the same at the end of a 100,000-entry batch as at the start.
+    const [index, where] = filter.submissionStatus ? ['batch_entries_status', 'submission_status = @status']
+      : filter.runSettingId ? ['batch_entries_setting', 'run_setting_id = @rsid']
+      : filter.runId ? ['batch_entries_run', 'run_id = @runId']
+      : ['', 'submission_status IS NOT NULL'];
+    const rows = this.q(`SELECT seq, run_setting_id, submission_status, run_id, run_uuid, failure_reason, failure_message
+        FROM batch_entries ${index ? `INDEXED BY ${index}` : ''} WHERE batch_id = @batchId AND seq > @after AND ${where}
         ORDER BY seq LIMIT @limit`).all({
       batchId, after: page.after ?? -1, limit: page.limit, status: filter.submissionStatus ?? null,
       rsid: filter.runSettingId ?? null, runId: filter.runId ?? null,
@@ -633,4 +682,31 @@ export class SqliteStore implements Store {
       return 'deleted';
     })();
   }
+}
+
+/** Batch run-counter changes summed per batch and column within one transaction. */
+class CounterDeltas {
+  readonly byBatch = new Map<number, Map<string, number>>();
+
+  move(batchId: number, from: RunStatus, to: RunStatus) {
+    let cols = this.byBatch.get(batchId);
+    if (!cols) this.byBatch.set(batchId, (cols = new Map()));
+    cols.set(RUN_COUNTER[from], (cols.get(RUN_COUNTER[from]) ?? 0) - 1);
+    cols.set(RUN_COUNTER[to], (cols.get(RUN_COUNTER[to]) ?? 0) + 1);
+  }
+}
+
+const TASK_RANK: Record<string, number> = { PENDING: 0, STARTING: 1, RUNNING: 2, STOPPING: 3, COMPLETED: 4, FAILED: 4, CANCELLED: 4 };
+
+/** One update per task per flush: the furthest status, keeping when it started running. */
+function coalesceTasks(tasks: TaskUpdate[]): (TaskUpdate & { startTime?: number })[] {
+  const out = new Map<string, TaskUpdate & { startTime?: number }>();
+  for (const t of tasks) {
+    const key = `${t.runId}\u0000${t.name}`;
+    const prev = out.get(key);
+    const startTime = prev?.startTime ?? (t.status === 'RUNNING' ? t.at : undefined);
+    if (!prev || TASK_RANK[t.status] >= TASK_RANK[prev.status]) out.set(key, { ...prev, ...t, startTime });
+    else prev.startTime = startTime;
+  }
+  return [...out.values()];
 }

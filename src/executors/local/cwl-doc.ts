@@ -1,0 +1,198 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { RunContext } from './engine.js';
+import { gibFromMib, wholeCpus } from './engine.js';
+
+/**
+ * What the local executor needs to know of a CWL document: the types of the main process's inputs
+ * (to pass s3:// strings as File or Directory objects) and each step's resource requirement (to
+ * report task cpus and memory). Read leniently: anything unreadable falls back to defaults, and
+ * the engine itself reports real problems.
+ */
+
+type Doc = Record<string, any>;
+
+export interface Resources {
+  cpus: number;
+  /** GiB */
+  memory: number;
+}
+
+/** cwltool's defaults: coresMin 1, ramMin 256 MiB. */
+export const DEFAULT_RESOURCES: Resources = { cpus: 1, memory: 1 };
+
+export interface CwlInfo {
+  /** Declared type of each input of the main process, by input name. */
+  inputTypes: Map<string, unknown>;
+  /** Resources of the tool a job (step name, or the tool file's name) runs. */
+  resourcesOf(jobName: string): Resources;
+}
+
+const shortId = (id: unknown) => String(id ?? '').replace(/^.*[#/]/, '');
+
+function loadDoc(file: string): Doc | undefined {
+  try {
+    const doc = parseYaml(fs.readFileSync(file, 'utf8'));
+    return doc && typeof doc === 'object' ? (doc as Doc) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process a document or `$graph` entry names (`#main` by default). */
+function pick(doc: Doc | undefined, fragment?: string): Doc | undefined {
+  if (!doc) return undefined;
+  if (!Array.isArray(doc.$graph)) return doc;
+  const want = fragment ?? 'main';
+  return doc.$graph.find((d: Doc) => shortId(d?.id) === want) ?? (fragment ? undefined : doc.$graph[0]);
+}
+
+function entries(raw: unknown, key = 'id'): [string, any][] {
+  if (Array.isArray(raw)) return raw.map((i: any) => [shortId(i?.[key]), i]);
+  if (raw && typeof raw === 'object') return Object.entries(raw as Doc);
+  return [];
+}
+
+function requirement(proc: Doc | undefined, cls: string): Doc | undefined {
+  for (const field of ['requirements', 'hints']) {
+    const raw = proc?.[field];
+    if (Array.isArray(raw)) {
+      const hit = raw.find((r: Doc) => r?.class === cls);
+      if (hit) return hit;
+    } else if (raw && typeof raw === 'object' && raw[cls]) {
+      return raw[cls];
+    }
+  }
+  return undefined;
+}
+
+function resourcesFrom(...procs: (Doc | undefined)[]): Resources {
+  const out = { ...DEFAULT_RESOURCES };
+  // The first process that states a number wins (a step's own requirement over its tool's).
+  let cpusSet = false;
+  let memSet = false;
+  for (const p of procs) {
+    const r = requirement(p, 'ResourceRequirement');
+    if (!r) continue;
+    const cores = typeof r.coresMin === 'number' ? r.coresMin : typeof r.coresMax === 'number' ? r.coresMax : undefined;
+    const ram = typeof r.ramMin === 'number' ? r.ramMin : typeof r.ramMax === 'number' ? r.ramMax : undefined;
+    if (!cpusSet && cores !== undefined) {
+      out.cpus = wholeCpus(cores);
+      cpusSet = true;
+    }
+    if (!memSet && ram !== undefined) {
+      out.memory = gibFromMib(ram);
+      memSet = true;
+    }
+  }
+  return out;
+}
+
+export function readCwl(mainPath: string): CwlInfo {
+  const mainDoc = loadDoc(mainPath);
+  const root = pick(mainDoc);
+  const inputTypes = new Map<string, unknown>();
+  for (const [name, def] of entries(root?.inputs)) {
+    inputTypes.set(name, typeof def === 'string' || Array.isArray(def) ? def : def?.type);
+  }
+  const byStep = new Map<string, Resources>();
+  const seen = new Set<string>();
+  const walk = (proc: Doc | undefined, file: string, graph: Doc | undefined, inherited: Doc[]) => {
+    if (!proc || proc.class !== 'Workflow') return;
+    for (const [name, step] of entries(proc.steps)) {
+      let run: Doc | undefined;
+      let runFile = file;
+      let runGraph = graph;
+      if (typeof step?.run === 'string') {
+        const [rel, fragment] = step.run.split('#');
+        if (rel) {
+          runFile = path.resolve(path.dirname(file), rel);
+          if (seen.has(step.run + runFile)) continue;
+          seen.add(step.run + runFile);
+          runGraph = loadDoc(runFile);
+          run = pick(runGraph, fragment);
+        } else {
+          run = pick(graph, fragment);
+        }
+      } else if (step?.run && typeof step.run === 'object') {
+        run = step.run;
+      }
+      if (!byStep.has(name)) byStep.set(name, resourcesFrom(step, run, ...inherited));
+      walk(run, runFile, runGraph, [step, ...inherited]);
+    }
+  };
+  walk(root, mainPath, mainDoc, [root ?? {}]);
+  const mainResources = root?.class === 'Workflow' ? DEFAULT_RESOURCES : resourcesFrom(root);
+  return {
+    inputTypes,
+    resourcesOf(jobName: string) {
+      return byStep.get(jobName) ?? byStep.get(jobName.replace(/_\d+$/, '')) ?? mainResources;
+    },
+  };
+}
+
+const isS3 = (v: unknown): v is string => typeof v === 'string' && v.startsWith('s3://');
+
+/** Stages File/Directory objects whose location or path is an s3:// URI, anywhere inside `value`. */
+async function stageObjects(value: unknown, ctx: RunContext): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map((v) => stageObjects(v, ctx)));
+  if (!value || typeof value !== 'object') return value;
+  const obj = value as Doc;
+  const out: Doc = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = await stageObjects(v, ctx);
+  if (obj.class === 'File' || obj.class === 'Directory') {
+    const uri = isS3(obj.location) ? obj.location : isS3(obj.path) ? obj.path : undefined;
+    if (uri) {
+      delete out.location;
+      out.path = obj.class === 'File' ? await ctx.stageFile(uri) : await ctx.stageDirectory(uri);
+    }
+  }
+  return out;
+}
+
+function baseType(t: unknown): { kind: 'File' | 'Directory' | 'array' | 'union' | 'other'; items?: unknown; members?: unknown[] } {
+  if (typeof t === 'string') {
+    let s = t.endsWith('?') ? t.slice(0, -1) : t;
+    if (s.endsWith('[]')) return { kind: 'array', items: s.slice(0, -2) };
+    s = shortId(s);
+    return s === 'File' || s === 'Directory' ? { kind: s } : { kind: 'other' };
+  }
+  if (Array.isArray(t)) return { kind: 'union', members: t.filter((m) => m !== 'null') };
+  if (t && typeof t === 'object' && (t as Doc).type === 'array') return { kind: 'array', items: (t as Doc).items };
+  return { kind: 'other' };
+}
+
+/**
+ * One CWL input value: strings given for File/Directory inputs become `{class, path}` objects,
+ * staged from the object store when they are s3:// URIs (as HealthOmics accepts plain URIs).
+ */
+export async function cwlValue(type: unknown, value: unknown, ctx: RunContext): Promise<unknown> {
+  if (value === null || value === undefined) return value;
+  const t = baseType(type);
+  if (t.kind === 'union') {
+    for (const m of t.members!) {
+      const mt = baseType(m);
+      if (typeof value === 'string' && (mt.kind === 'File' || mt.kind === 'Directory')) return cwlValue(m, value, ctx);
+      if (Array.isArray(value) && mt.kind === 'array') return cwlValue(m, value, ctx);
+    }
+    return stageObjects(value, ctx);
+  }
+  if (t.kind === 'array' && Array.isArray(value)) return Promise.all(value.map((v) => cwlValue(t.items, v, ctx)));
+  if ((t.kind === 'File' || t.kind === 'Directory') && typeof value === 'string') {
+    if (isS3(value)) {
+      const local = t.kind === 'File' ? await ctx.stageFile(value) : await ctx.stageDirectory(value);
+      return { class: t.kind, path: local };
+    }
+    return { class: t.kind, path: value };
+  }
+  return stageObjects(value, ctx);
+}
+
+/** The CWL job object for the run: each parameter shaped by its declared input type. */
+export async function cwlJob(ctx: RunContext, params: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { inputTypes } = readCwl(ctx.mainPath);
+  const job: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params)) job[name] = await cwlValue(inputTypes.get(name), value, ctx);
+  return job;
+}

@@ -1,0 +1,118 @@
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { unzipSync } from 'fflate';
+import { parseS3Uri, type ObjectStore } from '../../objectstore/object-store.js';
+
+/** A run could not be prepared; `code` becomes its failureReason. */
+export class PrepareError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = 'PrepareError';
+  }
+}
+
+/** Keeps `rel` inside `root`; throws for absolute paths and `..` escapes. */
+function inside(root: string, rel: string, what: string): string {
+  const target = path.resolve(root, rel);
+  if (path.isAbsolute(rel) || (target !== root && !target.startsWith(root + path.sep))) {
+    throw new PrepareError('INVALID_DEFINITION', `${what} ${JSON.stringify(rel)} points outside the run folder`);
+  }
+  return target;
+}
+
+/**
+ * Unpacks the definition zip into `dir` and returns the absolute path of its main file
+ * (`main` names it as the zip does, or as a path suffix, as CreateWorkflow accepts it).
+ */
+export async function unpackDefinition(zip: Uint8Array, dir: string, main: string | undefined): Promise<string> {
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(zip);
+  } catch (err) {
+    throw new PrepareError('INVALID_DEFINITION', `The workflow definition is not a valid zip archive: ${(err as Error).message}`);
+  }
+  await fs.mkdir(dir, { recursive: true });
+  const root = path.resolve(dir);
+  for (const [name, data] of Object.entries(files)) {
+    const target = inside(root, name, 'The definition entry');
+    if (name.endsWith('/')) {
+      await fs.mkdir(target, { recursive: true });
+      continue;
+    }
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.writeFile(target, data);
+  }
+  const names = Object.keys(files).filter((n) => !n.endsWith('/'));
+  const found = main ? names.find((n) => n === main || n.endsWith(`/${main}`)) : names.length === 1 ? names[0] : undefined;
+  if (!found) {
+    throw new PrepareError('INVALID_DEFINITION', main
+      ? `The main file ${main} is not in the workflow definition`
+      : 'The workflow names no main file and its definition holds more than one file');
+  }
+  return path.join(root, found);
+}
+
+/**
+ * Copies s3:// objects into `<runDir>/inputs/<bucket>/<key>`, each at most once per run, keeping
+ * their file names (CWL tools see the basename).
+ */
+export class Stager {
+  private files = new Map<string, Promise<string>>();
+  private root: string;
+
+  constructor(private objects: ObjectStore, inputsDir: string) {
+    this.root = path.resolve(inputsDir);
+  }
+
+  stageFile(uri: string): Promise<string> {
+    let p = this.files.get(uri);
+    if (!p) {
+      p = this.copy(uri);
+      this.files.set(uri, p);
+    }
+    return p;
+  }
+
+  private async copy(uri: string): Promise<string> {
+    const loc = this.parse(uri, false);
+    const target = inside(this.root, path.join(loc.bucket, loc.key), 'The input');
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    try {
+      const { body } = await this.objects.read(loc);
+      await pipeline(body, createWriteStream(target));
+    } catch (err) {
+      throw new PrepareError('INPUT_NOT_READABLE', `Could not read the input ${uri}: ${(err as Error).message}`);
+    }
+    return target;
+  }
+
+  async stageDirectory(uri: string): Promise<string> {
+    const loc = this.parse(uri, true);
+    const prefix = loc.key === '' || loc.key.endsWith('/') ? loc.key : `${loc.key}/`;
+    const dir = inside(this.root, path.join(loc.bucket, prefix || '.'), 'The input');
+    await fs.mkdir(dir, { recursive: true });
+    let n = 0;
+    try {
+      for await (const obj of this.objects.list(loc.bucket, prefix)) {
+        if (obj.key.endsWith('/')) continue;
+        await this.stageFile(`s3://${loc.bucket}/${obj.key}`);
+        n++;
+      }
+    } catch (err) {
+      if (err instanceof PrepareError) throw err;
+      throw new PrepareError('INPUT_NOT_READABLE', `Could not list the input ${uri}: ${(err as Error).message}`);
+    }
+    if (n === 0) throw new PrepareError('INPUT_NOT_READABLE', `The input folder ${uri} holds no objects`);
+    return dir;
+  }
+
+  private parse(uri: string, allowEmptyKey: boolean) {
+    try {
+      return parseS3Uri(uri, 'input', { allowEmptyKey });
+    } catch (err) {
+      throw new PrepareError('INVALID_INPUT', (err as Error).message);
+    }
+  }
+}
