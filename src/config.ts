@@ -28,7 +28,7 @@ export interface Config {
 export function defaultConfig(given: Partial<Config> = {}): Config {
   // An option left unset (undefined) takes its default rather than erasing it.
   const overrides = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined)) as Partial<Config>;
-  const executor = overrides.executor ?? 'simulated';
+  const executor = overrides.executor ?? 'local';
   const startRunRate = overrides.startRunRate ?? 10;
   return {
     host: '127.0.0.1',

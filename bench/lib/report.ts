@@ -98,7 +98,7 @@ ${met.length} targets met, ${missed.length} missed${r.errors.length ? `, ${r.err
 ${missed.length ? `\nMissed:\n\n${list(missed)}\n` : ''}${r.errors.length ? `\nErrors:\n\n${r.errors.map((e) => `- ${e}`).join('\n')}\n` : ''}
 ## Method
 
-${METHOD}
+${METHOD.trim()}
 
 Run it with \`npm run bench\` (under 15 minutes on 2 cores) or \`npm run bench -- --quick\` (every
 scenario shrunk, under 2 minutes; writes \`bench/results-quick.json\` and leaves this file alone).

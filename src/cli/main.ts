@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import fs from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { pino } from 'pino';
 import { defaultConfig, type Config, type ExecutorName } from '../config.js';
 import { OmicsService } from '../service.js';
 import { copyFileToStore, createObjectStore } from '../objectstore/index.js';
+import { runLogPath } from '../executors/local/paths.js';
 
 const int = (min: number) => (v: string) => {
   const n = Number(v);
@@ -28,7 +30,7 @@ program
   .addOption(opt('--port <port>', 'port to listen on (0 picks a free one)', 'PORT').default(8080).argParser(int(0)))
   .addOption(opt('--data-dir <dir>', 'where everything durable lives', 'DATA_DIR').default('./.omicsd'))
   .addOption(opt('--database-url <url>', 'store (default: SQLite file in the data dir)', 'DATABASE_URL'))
-  .addOption(opt('--executor <name>', 'how runs execute', 'EXECUTOR').choices(['simulated', 'local']).default('simulated'))
+  .addOption(opt('--executor <name>', 'how runs execute', 'EXECUTOR').choices(['local', 'simulated']).default('local'))
   .addOption(opt('--sim-run-ms <ms>', 'how long a simulated run stays RUNNING', 'SIM_RUN_MS').default(2000).argParser(int(0)))
   .addOption(opt('--start-run-rate <n>', 'StartRun calls per second per account (0 = unlimited)', 'START_RUN_RATE').default(10).argParser(num))
   .addOption(opt('--start-run-burst <n>', 'StartRun bucket size (default: the rate)', 'START_RUN_BURST').argParser(int(1)))
@@ -83,6 +85,36 @@ s3.command('cp')
       process.stdout.write(`${uri} ${info.size} bytes ETag ${info.etag}\n`);
     } finally {
       await store.close();
+    }
+  });
+
+program
+  .command('logs')
+  .description("print a run's engine log (runs of the local executor: the engine's stdout and stderr)")
+  .argument('<runId>', 'run id')
+  .addOption(opt('--data-dir <dir>', 'data dir of the omicsd that ran it', 'DATA_DIR').default('./.omicsd'))
+  .option('-f, --follow', 'keep printing what the engine writes (Ctrl-C to stop)')
+  .action(async (runId: string, o) => {
+    if (!/^[0-9]{1,18}$/.test(runId)) throw new InvalidArgumentError(`${runId} is not a run id`);
+    const file = runLogPath(o.dataDir, runId);
+    if (!fs.existsSync(file)) {
+      throw new Error(`No engine log for run ${runId} in ${o.dataDir} (runs of the simulated executor have none; is --data-dir right?)`);
+    }
+    let offset = 0;
+    const copy = () => new Promise<void>((resolve, reject) => {
+      const size = fs.statSync(file).size;
+      if (size <= offset) return resolve();
+      const s = fs.createReadStream(file, { start: offset, end: size - 1 });
+      offset = size;
+      s.on('error', reject);
+      s.on('end', resolve);
+      s.pipe(process.stdout, { end: false });
+    });
+    await copy();
+    if (!o.follow) return;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 500));
+      await copy();
     }
   });
 

@@ -1,31 +1,86 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { Executor } from '../executors/executor.js';
-import type { RunGroupRecord } from './model.js';
+import { ACTIVE_RUN_STATUSES, type RunGroupRecord, type RunTransition } from './model.js';
 
 const UNCAPPED_PASS = 1000;
+/** How often active runs are checked against their run group's maxDuration. */
+const DURATION_CHECK_MS = 5000;
+/** failureReason of a run that outlived its run group's maxDuration (HealthOmics documents no exact text). */
+export const RUN_DURATION_EXCEEDED = 'RUN_DURATION_EXCEEDED';
 
 /**
  * Starts queued runs: highest priority first, then oldest, within the global concurrency cap and
- * each run group's `maxRuns`. Runs past those limits wait in PENDING, as HealthOmics queues them.
+ * each run group's `maxRuns` and `maxCpus`. Runs past those limits wait in PENDING, as HealthOmics
+ * queues them. An active run holds the CPUs of its open tasks, and at least 1 (before its engine
+ * reports any task): a group starts another run only while that leaves a CPU free under maxCpus.
+ * Active runs of a group with `maxDuration` (minutes) that run longer end FAILED with
+ * failureReason RUN_DURATION_EXCEEDED, and their engines are stopped.
  */
 export class Scheduler {
   private running = false;
   private again = false;
   private ticker: NodeJS.Timeout | undefined;
+  private durations: NodeJS.Timeout | undefined;
+  private checkingDurations: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private store: Store, private executor: Executor, private maxConcurrent: number, private log: Logger) {}
 
   start() {
     this.ticker = setInterval(() => this.kick(), 1000);
+    this.durations = setInterval(() => {
+      this.checkingDurations = this.enforceDurations(Date.now()).then(
+        () => undefined,
+        (err) => this.log.error({ err }, 'maxDuration check failed'),
+      );
+    }, DURATION_CHECK_MS);
     this.kick();
   }
 
   async stop() {
     this.stopped = true;
     clearInterval(this.ticker);
+    clearInterval(this.durations);
+    await this.checkingDurations;
     while (this.running) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /** Fails the active runs that outlived their run group's maxDuration and stops their work. */
+  async enforceDurations(now: number): Promise<string[]> {
+    if (this.stopped) return [];
+    // At most 1,000 run groups exist (a fixed quota); most runs are in none with a maxDuration.
+    const limits = new Map<string, number>();
+    for (const g of await this.store.listRunGroups({}, { limit: 1000 })) if (g.maxDuration !== undefined) limits.set(g.id, g.maxDuration);
+    if (!limits.size) return [];
+    const over: RunTransition[] = [];
+    for (const run of await this.store.listRunsInStatus([...ACTIVE_RUN_STATUSES])) {
+      const limit = run.runGroupId ? limits.get(run.runGroupId) : undefined;
+      const since = run.startTime ?? run.creationTime;
+      if (limit === undefined || now - since <= limit * 60_000) continue;
+      over.push({
+        runId: run.id, status: 'FAILED', at: now, failureReason: RUN_DURATION_EXCEEDED,
+        statusMessage: `The run exceeded the maxDuration of its run group ${run.runGroupId} (${limit} minutes) and was stopped`,
+      });
+    }
+    if (!over.length) return [];
+    const applied = await this.store.applyTransitions(over, []);
+    // Close the tasks the engine will no longer report.
+    const tasks = [];
+    for (const a of applied) {
+      for (const t of await this.store.listTasks(a.runId, {}, { limit: 1000 })) {
+        if (!['COMPLETED', 'FAILED', 'CANCELLED'].includes(t.status)) {
+          tasks.push({ runId: a.runId, name: t.name, status: 'CANCELLED' as const, at: now, statusMessage: 'The run exceeded its maxDuration' });
+        }
+      }
+    }
+    if (tasks.length) await this.store.applyTransitions([], tasks);
+    for (const a of applied) this.executor.cancel(a.runId);
+    if (applied.length) {
+      this.log.info({ runs: applied.map((a) => a.runId) }, 'runs failed for exceeding their run group maxDuration');
+      this.kick();
+    }
+    return applied.map((a) => a.runId);
   }
 
   kick() {
@@ -62,20 +117,24 @@ export class Scheduler {
       if (!groups.has(id)) groups.set(id, await this.store.getRunGroup(id));
       return groups.get(id);
     };
+    const cpus = await this.store.activeCpusByGroup();
+    /** Whether one more run of group g fits its maxRuns and maxCpus (a new run holds 1 CPU). */
+    const fits = (g: RunGroupRecord | undefined, runs: number, heldCpus: number) =>
+      (g?.maxRuns === undefined || runs < g.maxRuns) && (g?.maxCpus === undefined || heldCpus + 1 <= g.maxCpus);
     const full: string[] = [];
     for (const [g, n] of byGroup) {
-      const limit = (await groupOf(g))?.maxRuns;
-      if (limit !== undefined && n >= limit) full.push(g);
+      if (!fits(await groupOf(g), n, cpus.get(g) ?? 0)) full.push(g);
     }
     const candidates = await this.store.queuedRuns(capacity, full);
     const active = new Map(byGroup);
     const chosen = [];
     for (const run of candidates) {
       if (run.runGroupId) {
-        const limit = (await groupOf(run.runGroupId))?.maxRuns;
         const n = active.get(run.runGroupId) ?? 0;
-        if (limit !== undefined && n >= limit) continue;
+        const c = cpus.get(run.runGroupId) ?? 0;
+        if (!fits(await groupOf(run.runGroupId), n, c)) continue;
         active.set(run.runGroupId, n + 1);
+        cpus.set(run.runGroupId, c + 1);
       }
       chosen.push(run);
     }

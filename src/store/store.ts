@@ -47,6 +47,8 @@ export interface Store {
   /** The resource a client token already created, if any. */
   findByRequest(kind: IdempotentKind, requestId: string): Promise<{ id: string; requestHash: string } | undefined>;
   countActiveRuns(): Promise<{ total: number; byGroup: Map<string, number> }>;
+  /** CPUs held by each run group's active runs: per run, the CPUs of its open tasks, at least 1. */
+  activeCpusByGroup(): Promise<Map<string, number>>;
   listRunsInStatus(statuses: RunStatus[]): Promise<RunRecord[]>;
 
   // Tasks

@@ -24,7 +24,9 @@ export const tempDir = (prefix = 'omicsd-test-') => fs.mkdtempSync(path.join(os.
 
 /** Starts the built `omicsd serve` as its own process on a free port, as a user would. */
 export async function startServer(args: string[] = [], dataDir = tempDir(), env: NodeJS.ProcessEnv = {}): Promise<RunningServer> {
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...args], {
+  // The API tests need timed runs, not real engines, unless a test asks for an executor.
+  const executor = args.includes('--executor') ? [] : ['--executor', 'simulated'];
+  const proc = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...executor, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -428,6 +428,14 @@ export class SqliteStore implements Store {
     return { total, byGroup };
   }
 
+  async activeCpusByGroup() {
+    const rows = this.q(`SELECT r.run_group_id AS g, sum(max(1, coalesce((SELECT sum(t.cpus) FROM tasks t
+        WHERE t.run_id = r.id AND t.status NOT IN ('COMPLETED','FAILED','CANCELLED')), 0))) AS cpus
+      FROM runs r INDEXED BY runs_active WHERE r.status IN ('STARTING','RUNNING','STOPPING') AND r.run_group_id IS NOT NULL
+      GROUP BY r.run_group_id`).all() as Row[];
+    return new Map(rows.map((r) => [String(r.g), Number(r.cpus)]));
+  }
+
   async listRunsInStatus(statuses: RunStatus[]) {
     return (this.db.prepare(`SELECT * FROM runs WHERE status IN (${inList(statuses)}) ORDER BY id`).all() as Row[]).map(this.runFromRow);
   }
