@@ -19,7 +19,7 @@ export class RunEventApplier implements RunReporter {
     private log: Logger,
     private onApplied: (applied: AppliedTransition[]) => void,
     private delayMs = 10,
-    private maxPending = 5000,
+    private maxPending = 1000,
   ) {}
 
   transition(change: RunTransition) {

@@ -3,7 +3,7 @@ import type { Store } from '../store/store.js';
 import type { Executor } from '../executors/executor.js';
 import { ACTIVE_RUN_STATUSES, type RunGroupRecord, type RunTransition } from './model.js';
 
-const UNCAPPED_PASS = 1000;
+const UNCAPPED_PASS = 250;
 /** How often active runs are checked against their run group's maxDuration. */
 const DURATION_CHECK_MS = 5000;
 /** failureReason of a run that outlived its run group's maxDuration (HealthOmics documents no exact text). */

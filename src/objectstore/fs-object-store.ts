@@ -30,6 +30,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type S3Location,
+  type ReadOptions,
 } from './object-store.js';
 
 const TMP_PREFIX = '.omicsd-tmp-';
@@ -81,7 +82,7 @@ export class FsObjectStore implements ObjectStore {
     }
   }
 
-  async read(loc: S3Location, options: { ifMatch?: string } = {}): Promise<{ info: ObjectInfo; body: ObjectBody }> {
+  async read(loc: S3Location, options: ReadOptions = {}): Promise<{ info: ObjectInfo; body: ObjectBody }> {
     const paths = this.paths(loc);
     // Open first and describe through the fd: a rename over the path after this point cannot change what we stream.
     const fh = await this.openObject(loc, paths.data);
@@ -90,9 +91,11 @@ export class FsObjectStore implements ObjectStore {
       if (options.ifMatch !== undefined && !sameEtag(options.ifMatch, info.etag)) {
         throw new ObjectChangedError(options.ifMatch, info.etag);
       }
-      const body = Readable.from(streamHandle(fh, info, fp), { objectMode: false });
+      const start = Math.min(options.range?.start ?? 0, info.size);
+      const end = Math.min(options.range?.end ?? info.size, info.size);
+      const body = Readable.from(streamHandle(fh, info, fp, start, Math.max(start, end)), { objectMode: false });
       body.once('close', () => void fh.close().catch(() => {}));
-      return { info, body };
+      return { info: options.range ? { ...info, size: Math.max(0, end - start) } : info, body };
     } catch (err) {
       await fh.close().catch(() => {});
       throw err;
@@ -372,11 +375,11 @@ async function md5OfHandle(fh: FileHandle): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Streams exactly `info.size` bytes from the fd, failing if the file is modified in place meanwhile. */
-async function* streamHandle(fh: FileHandle, info: ObjectInfo, fp: string): AsyncGenerator<Buffer> {
+/** Streams bytes [start, end) from the fd, failing if the file is modified in place meanwhile. */
+async function* streamHandle(fh: FileHandle, info: ObjectInfo, fp: string, start: number, end: number): AsyncGenerator<Buffer> {
   const changed = (how: string) => new ObjectChangedError(info.etag, `(file ${how} during read)`);
-  for (let pos = 0; pos < info.size; ) {
-    const buf = Buffer.allocUnsafe(Math.min(CHUNK, info.size - pos));
+  for (let pos = start; pos < end; ) {
+    const buf = Buffer.allocUnsafe(Math.min(CHUNK, end - pos));
     const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
     if (bytesRead === 0) throw changed('truncated');
     pos += bytesRead;

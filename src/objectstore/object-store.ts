@@ -13,6 +13,13 @@ export interface ObjectInfo {
 
 export type ObjectBody = NodeJS.ReadableStream & AsyncIterable<Buffer>;
 
+export interface ReadOptions {
+  /** Pin the read to this ETag (ObjectChangedError otherwise). */
+  ifMatch?: string;
+  /** Only bytes [start, end) of the object; `info.size` is then the length of that range. */
+  range?: { start: number; end: number };
+}
+
 export interface ObjectStore {
   /** Metadata; throws notFound(...) (ResourceNotFoundException) for a missing bucket/object, accessDenied(...) for 403. */
   head(loc: S3Location): Promise<ObjectInfo>;
@@ -20,7 +27,7 @@ export interface ObjectStore {
    * Streams the object. With ifMatch, the read is pinned to that ETag; on mismatch throws ObjectChangedError.
    * The caller must consume or destroy `body`, or the underlying file/socket stays open.
    */
-  read(loc: S3Location, options?: { ifMatch?: string }): Promise<{ info: ObjectInfo; body: ObjectBody }>;
+  read(loc: S3Location, options?: ReadOptions): Promise<{ info: ObjectInfo; body: ObjectBody }>;
   /** Writes (creating the bucket if the backend allows); streams, never buffers a large body in memory. */
   write(
     loc: S3Location,

@@ -23,6 +23,7 @@ import {
   type ObjectInfo,
   type ObjectStore,
   type S3Location,
+  type ReadOptions,
 } from './object-store.js';
 
 export interface S3ObjectStoreOptions {
@@ -78,7 +79,7 @@ export class S3ObjectStore implements ObjectStore {
     }
   }
 
-  async read(loc: S3Location, options: { ifMatch?: string } = {}): Promise<{ info: ObjectInfo; body: ObjectBody }> {
+  async read(loc: S3Location, options: ReadOptions = {}): Promise<{ info: ObjectInfo; body: ObjectBody }> {
     const expected = options.ifMatch;
     let res;
     try {
@@ -87,6 +88,7 @@ export class S3ObjectStore implements ObjectStore {
           Bucket: loc.bucket,
           Key: loc.key,
           IfMatch: expected === undefined ? undefined : quoteEtag(expected),
+          Range: options.range ? `bytes=${options.range.start}-${options.range.end - 1}` : undefined,
         }),
       );
     } catch (err) {

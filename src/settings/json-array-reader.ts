@@ -68,6 +68,9 @@ class Splitter {
   private partBytes = 0;
   /** Trailing whitespace bytes at the end of parts (excluded from the size limit). */
   private partTrailingWs = 0;
+  /** Stream byte range [start, end) of the element last returned by next(). */
+  lastStart = 0;
+  lastEnd = 0;
 
   constructor(private readonly maxBytes: number) {}
 
@@ -110,6 +113,7 @@ class Splitter {
           } else {
             this.phase = IN_ELEMENT;
             this.elemStart = p;
+            this.lastStart = this.base + p;
           }
           break;
         }
@@ -236,6 +240,7 @@ class Splitter {
     const start = this.elemStart;
     let end = sep;
     while (end > start && isWs(buf[end - 1])) end--;
+    this.lastEnd = end > 0 || this.parts.length === 0 ? this.base + end : this.lastStart + this.partBytes - this.partTrailingWs;
     if (this.parts.length === 0) {
       if (end - start > this.maxBytes) throw this.error(`array element exceeds ${this.maxBytes} bytes`, sep);
       return buf.toString('utf8', start, end);
@@ -270,13 +275,28 @@ export async function* readJsonArrayElements(
   source: AsyncIterable<Buffer | Uint8Array | string>,
   options: JsonArrayReaderOptions = {},
 ): AsyncGenerator<string> {
+  for await (const element of readJsonArrayElementsWithOffsets(source, options)) yield element.text;
+}
+
+/** An element's text and its byte range [start, end) in the source, so it can be read again by range. */
+export interface LocatedElement {
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** As readJsonArrayElements, with each element's byte range in the source. */
+export async function* readJsonArrayElementsWithOffsets(
+  source: AsyncIterable<Buffer | Uint8Array | string>,
+  options: JsonArrayReaderOptions = {},
+): AsyncGenerator<LocatedElement> {
   const maxBytes = options.maxElementBytes ?? DEFAULT_MAX_ELEMENT_BYTES;
   if (!(maxBytes >= 0)) throw new RangeError(`invalid maxElementBytes: ${maxBytes}`);
   const splitter = new Splitter(maxBytes);
   for await (const chunk of source) {
     splitter.feed(toBuffer(chunk));
-    let element: string | undefined;
-    while ((element = splitter.next()) !== undefined) yield element;
+    let text: string | undefined;
+    while ((text = splitter.next()) !== undefined) yield { text, start: splitter.lastStart, end: splitter.lastEnd };
   }
   splitter.finish();
 }

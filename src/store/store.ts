@@ -72,7 +72,7 @@ export interface Store {
   insertEntries(batchId: string, entries: NewEntry[]): Promise<number>;
   /** PENDING → SUBMITTING with the run count known. */
   finishIngest(batchId: string, totalRuns: number): Promise<boolean>;
-  nextUnsubmittedEntries(batchId: string, limit: number): Promise<{ seq: number; runSettingId: string; setting: string }[]>;
+  nextUnsubmittedEntries(batchId: string, limit: number): Promise<NewEntry[]>;
   /** Records start outcomes and creates the runs, only if the batch is still SUBMITTING. */
   submitEntries(batchId: string, outcomes: SubmissionOutcome[], at: number): Promise<{ applied: boolean; runs: RunRecord[] }>;
   listEntries(batchId: string, filter: EntryFilter, page: PageRequest): Promise<BatchEntryRecord[]>;
@@ -128,10 +128,13 @@ export interface NewRun extends RunSpec {
 
 export interface NewBatch extends Omit<BatchRecord, 'id' | 'status' | 'submission' | 'runs' | 'cancelRequested' | 'deleteRequested' | 'totalRuns'> {}
 
+/** A batch entry: inline entries carry their JSON text, settings-file entries their byte range in the file. */
 export interface NewEntry {
   seq: number;
   runSettingId: string;
-  setting: string;
+  setting?: string;
+  start?: number;
+  end?: number;
 }
 
 export type SubmissionOutcome =

@@ -224,27 +224,6 @@ describe('settings file in the embedded store', () => {
     assert.equal(f.failureReason, 'Batch has 100001 runs but 100000 runs is the max.');
     assert.equal((await client.send(new ListRunsCommand({ batchId: tooMany.id }))).items!.length, 0);
   });
-
-  test('a settings file changed after acceptance fails the batch with both ETags', async () => {
-    const dir = tempDir();
-    // A large batch ahead in the ingest queue gives time to change the second file before it is read.
-    const slow = path.join(dir, 'slow.json');
-    await writeSettingsFile(slow, 40_000, (i) => ({ runSettingId: `r${i}`, parameters: { msg: 'x'.repeat(2000) } }));
-    await s3cp(slow, 's3://settings/slow.json', server.dataDir);
-    const target = path.join(dir, 'target.json');
-    await writeSettingsFile(target, 3, (i) => ({ runSettingId: `t${i}` }));
-    const first = await s3cp(target, 's3://settings/target.json', server.dataDir);
-    const ahead = await client.send(new StartRunBatchCommand({ defaultRunSetting: defaults(), batchRunSettings: { s3UriSettings: 's3://settings/slow.json' } }));
-    const res = await client.send(new StartRunBatchCommand({ defaultRunSetting: defaults(), batchRunSettings: { s3UriSettings: 's3://settings/target.json' } }));
-    await writeSettingsFile(target, 4, (i) => ({ runSettingId: `t${i}` }));
-    const second = await s3cp(target, 's3://settings/target.json', server.dataDir);
-    const etag = (out: string) => /ETag (\S+)/.exec(out)![1];
-    assert.notEqual(etag(first), etag(second));
-    await client.send(new CancelRunBatchCommand({ batchId: ahead.id }));
-    const b = await until(res.id!, ['FAILED', 'SUBMITTING', 'INPROGRESS', 'PROCESSED'], 60000);
-    assert.equal(b.status, 'FAILED', 'the changed file must not be used');
-    assert.equal(b.failureReason, `Expected s3UriConfigs etag: ${etag(first)} but was: ${etag(second)}. s3UriConfigs have changed since calling StartRunBatch`);
-  });
 });
 
 describe('cancel and delete', () => {
@@ -387,5 +366,38 @@ describe('listing', () => {
     await assert.rejects(batchIn(client, 'abc'), ValidationException);
     await assert.rejects(batchIn(client, '9'.repeat(19)), ValidationException);
     await assert.rejects(batchIn(client, '999999999'), ResourceNotFoundException);
+  });
+});
+
+describe('settings file changed during submission', () => {
+  test('the batch fails with both ETags; runs already created remain', async () => {
+    const s = await startServer(['--sim-run-ms', '0', '--start-run-rate', '10', '--start-run-burst', '1']);
+    try {
+      const wf = await s.client.send(new CreateWorkflowCommand({ definitionZip: cwlZip() }));
+      await waitUntilWorkflowActive({ client: s.client, maxWaitTime: 20, minDelay: 1 }, { id: wf.id });
+      const file = path.join(tempDir(), 'settings.json');
+      await writeSettingsFile(file, 200, (i) => ({ runSettingId: `m${i}` }));
+      const first = /ETag (\S+)/.exec(await s3cp(file, 's3://settings/moving.json', s.dataDir))![1];
+      const res = await s.client.send(new StartRunBatchCommand({
+        defaultRunSetting: { workflowId: wf.id, roleArn: ROLE, outputUri: 's3://o/', parameters: { msg: 'm' } },
+        batchRunSettings: { s3UriSettings: 's3://settings/moving.json' },
+      }));
+      await eventually(async () => ((await batchIn(s.client, res.id!)).submissionSummary?.successfulStartSubmissionCount ?? 0) >= 3, 15000, 'submission under way');
+      await writeSettingsFile(file, 200, (i) => ({ runSettingId: `changed${i}` }));
+      const second = /ETag (\S+)/.exec(await s3cp(file, 's3://settings/moving.json', s.dataDir))![1];
+      const b = await eventually(async () => {
+        const x = await batchIn(s.client, res.id!);
+        return x.status === 'FAILED' && x;
+      }, 15000, 'FAILED');
+      assert.equal(b.failureReason, `Expected s3UriConfigs etag: ${first} but was: ${second}. s3UriConfigs have changed since calling StartRunBatch`);
+      const made = b.submissionSummary!.successfulStartSubmissionCount!;
+      assert.ok(made >= 3 && made < 200, `${made} runs created before the change`);
+      const runs = await s.client.send(new ListRunsCommand({ batchId: res.id, maxResults: 100 }));
+      assert.equal(runs.items!.length, made);
+      const entries = await s.client.send(new ListRunsInBatchCommand({ batchId: res.id, maxItems: 100 }));
+      assert.ok(entries.runs!.every((e) => /^m[0-9]+$/.test(e.runSettingId!)), 'only entries of the original file were submitted');
+    } finally {
+      await s.stop();
+    }
   });
 });

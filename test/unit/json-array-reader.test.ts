@@ -374,3 +374,16 @@ describe('readJsonArrayElements: generated data', () => {
     assert.ok(valid > 1000, `only ${valid} valid documents generated`);
   });
 });
+
+it('offsets: every element is the exact byte range of its text, whatever the chunking', async () => {
+  const { readJsonArrayElementsWithOffsets } = await import('../../src/settings/json-array-reader.js');
+  const doc = Buffer.from('\uFEFF [ {"a":"é,]"} ,\n  [1, 2]\t, "漢字\\"" ,null ]  ', 'utf8');
+  for (const size of [1, 2, 3, 5, 7, 64]) {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < doc.length; i += size) chunks.push(doc.subarray(i, i + size));
+    const got = [];
+    for await (const e of readJsonArrayElementsWithOffsets(chunks)) got.push(e);
+    assert.deepEqual(got.map((e) => e.text), ['{"a":"é,]"}', '[1, 2]', '"漢字\\""', 'null'], `chunk size ${size}`);
+    for (const e of got) assert.equal(doc.toString('utf8', e.start, e.end), e.text, `range of ${e.text} at chunk size ${size}`);
+  }
+});

@@ -1,21 +1,24 @@
 import type { Logger } from 'pino';
 import type { Executor } from '../../executors/executor.js';
 import type { ObjectStore } from '../../objectstore/object-store.js';
-import type { Store, SubmissionOutcome } from '../../store/store.js';
+import type { NewEntry, Store, SubmissionOutcome } from '../../store/store.js';
+import { ObjectChangedError, parseS3Uri } from '../../objectstore/object-store.js';
+import type { BatchRecord } from '../model.js';
 import { BatchRunInput, InlineSetting } from '../../api/shapes.js';
 import { parseInput } from '../../api/validation.js';
-import { ServiceError, quotaExceeded } from '../errors.js';
+import { ServiceError, quotaExceeded, validationError } from '../errors.js';
 import { Lookups } from '../lookups.js';
 import { Loop } from '../loop.js';
 import type { RunService } from '../runs.js';
 import type { Scheduler } from '../scheduler.js';
 import type { TokenBucket } from '../token-bucket.js';
 import { effectiveRunRequest } from './effective-settings.js';
-import { BatchFailure, TRANSIENT, ingestBatch } from './ingest.js';
+import { BatchFailure, TRANSIENT, ingestBatch, settingsChanged } from './ingest.js';
 
-const SUBMIT_CHUNK = 500;
+const SUBMIT_CHUNK = 200;
 const OP_CHUNK = 500;
 const INGEST_ATTEMPTS = 3;
+const MAX_READ_BYTES = 16 * 1024 * 1024;
 
 export interface BatchEngineDeps {
   store: Store;
@@ -112,14 +115,26 @@ export class BatchEngine {
     const { store, runs, maxRuns } = this.d;
     const batch = await store.getBatch(batchId);
     if (!batch || batch.status !== 'SUBMITTING') return 0;
-    const entries = await store.nextUnsubmittedEntries(batchId, limit);
-    if (!entries.length) return 0;
+    const found = await store.nextUnsubmittedEntries(batchId, limit);
+    if (!found.length) return 0;
+    let entries: NewEntry[];
+    let texts: string[];
+    try {
+      ({ entries, texts } = await this.entryTexts(batch, found));
+    } catch (err) {
+      const gone = (err as { type?: string }).type === 'ResourceNotFoundException';
+      if (!(err instanceof ObjectChangedError) && !gone) throw err;
+      // The settings file changed under a submitting batch: the runs already created stay, the rest never start.
+      const actual = err instanceof ObjectChangedError ? err.actual : 'none (the object was deleted)';
+      await store.failBatch(batchId, ['SUBMITTING'], settingsChanged(batch.s3Etag, actual), Date.now());
+      return 0;
+    }
     const lookups = new Lookups(store);
     let room = await store.reserveRunSlots(entries.length, maxRuns);
     const outcomes: SubmissionOutcome[] = [];
-    for (const e of entries) {
+    for (const [i, e] of entries.entries()) {
       try {
-        const setting = parseInput(InlineSetting, JSON.parse(e.setting));
+        const setting = parseInput(InlineSetting, parseEntry(texts[i]));
         const request = parseInput(BatchRunInput, effectiveRunRequest(batch.defaultRunSetting, setting));
         const run = await runs.prepare(request, lookups, batchId);
         if (room <= 0) throw quotaExceeded(`The account already has the maximum of ${maxRuns} runs; delete runs to start more`);
@@ -133,6 +148,25 @@ export class BatchEngine {
     const res = await store.submitEntries(batchId, outcomes, Date.now());
     if (res.runs.length) this.d.scheduler.kick();
     return entries.length;
+  }
+
+  /**
+   * The JSON text of each entry. Inline entries carry it; settings-file entries are read back by byte
+   * range from the object pinned to the ETag recorded at acceptance, at most MAX_READ_BYTES at a time.
+   */
+  private async entryTexts(batch: BatchRecord, found: NewEntry[]): Promise<{ entries: NewEntry[]; texts: string[] }> {
+    if (found[0].setting !== undefined) return { entries: found, texts: found.map((e) => e.setting!) };
+    const start = found[0].start!;
+    let n = 1;
+    while (n < found.length && found[n].end! - start <= MAX_READ_BYTES) n++;
+    const entries = found.slice(0, n);
+    const end = entries[n - 1].end!;
+    const { body } = await this.d.objects.read(parseS3Uri(batch.s3Uri!, 's3UriSettings'), { ifMatch: batch.s3Etag, range: { start, end } });
+    const chunks: Buffer[] = [];
+    for await (const c of body) chunks.push(Buffer.from(c));
+    const buf = Buffer.concat(chunks);
+    if (buf.length !== end - start) throw new Error(`short read of ${batch.s3Uri}: ${buf.length} of ${end - start} bytes`);
+    return { entries, texts: entries.map((e) => buf.toString('utf8', e.start! - start, e.end! - start)) };
   }
 
   private async opsStep(): Promise<boolean> {
@@ -149,5 +183,14 @@ export class BatchEngine {
       more ||= !step.done;
     }
     return more;
+  }
+}
+
+/** An entry's JSON; text that stopped being JSON fails that entry alone. */
+function parseEntry(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw validationError('The run setting is not valid JSON');
   }
 }

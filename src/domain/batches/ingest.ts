@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../objectstore/object-store.js';
 import { ObjectChangedError, parseS3Uri } from '../../objectstore/object-store.js';
-import { JsonArrayFormatError, readJsonArrayElements } from '../../settings/json-array-reader.js';
+import { JsonArrayFormatError, readJsonArrayElementsWithOffsets } from '../../settings/json-array-reader.js';
 import type { NewEntry, Store } from '../../store/store.js';
 import { P_TEXT } from '../../api/validation.js';
 import type { BatchRecord } from '../model.js';
@@ -15,6 +15,9 @@ export class BatchFailure extends Error {}
 
 export const INVALID_JSON = 'Invalid JSON format in run configurations';
 export const TRANSIENT = 'There was a transient error in the service. Retry the batch.';
+
+export const settingsChanged = (expected: string | undefined, actual: string) =>
+  `Expected s3UriConfigs etag: ${expected} but was: ${actual}. s3UriConfigs have changed since calling StartRunBatch`;
 
 const validRunSettingId = (v: unknown): v is string => typeof v === 'string' && v.length >= 1 && v.length <= 128 && P_TEXT.test(v);
 
@@ -34,45 +37,47 @@ export async function ingestBatch(batch: BatchRecord, store: Store, objects: Obj
     buffered = [];
     bytes = 0;
   };
-  const accept = async (value: unknown, text: string) => {
+  /** Stores one entry: its JSON text (inline) or its byte range in the settings file. */
+  const accept = async (value: unknown, entry: Omit<NewEntry, 'seq' | 'runSettingId'>) => {
     count++;
     if (count > MAX_RUNS_PER_BATCH) return;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new BatchFailure(INVALID_JSON);
     const runSettingId = (value as Record<string, unknown>).runSettingId;
     // An entry without a usable runSettingId is counted but cannot be unique: the batch fails below.
     if (!validRunSettingId(runSettingId)) return;
-    buffered.push({ seq: count, runSettingId, setting: text });
-    bytes += text.length;
+    buffered.push({ seq: count, runSettingId, ...entry });
+    bytes += entry.setting?.length ?? 64;
     if (buffered.length >= FLUSH_ROWS || bytes >= FLUSH_BYTES) await flush();
   };
 
   if (batch.inlineSettings) {
-    for (const entry of batch.inlineSettings) await accept(entry, JSON.stringify(entry));
+    for (const entry of batch.inlineSettings) await accept(entry, { setting: JSON.stringify(entry) });
   } else {
     const loc = parseS3Uri(batch.s3Uri!, 's3UriSettings');
     try {
       const { body } = await objects.read(loc, { ifMatch: batch.s3Etag });
-      for await (const text of readJsonArrayElements(body)) {
+      for await (const element of readJsonArrayElementsWithOffsets(body)) {
         if (count >= MAX_RUNS_PER_BATCH) {
           count++; // past the limit the entries are only counted, for the failure message
           continue;
         }
         let value: unknown;
         try {
-          value = JSON.parse(text);
+          value = JSON.parse(element.text);
         } catch {
           throw new BatchFailure(INVALID_JSON);
         }
-        await accept(value, text);
+        // The entry's text is not copied into the store: submission reads it again from the pinned object.
+        await accept(value, { start: element.start, end: element.end });
       }
     } catch (err) {
       if (err instanceof ObjectChangedError) {
-        throw new BatchFailure(`Expected s3UriConfigs etag: ${err.expected} but was: ${err.actual}. s3UriConfigs have changed since calling StartRunBatch`);
+        throw new BatchFailure(settingsChanged(err.expected, err.actual));
       }
       if (err instanceof JsonArrayFormatError) throw new BatchFailure(INVALID_JSON);
       if (err instanceof BatchFailure) throw err;
       if ((err as { type?: string }).type === 'ResourceNotFoundException') {
-        throw new BatchFailure(`Expected s3UriConfigs etag: ${batch.s3Etag} but was: none (the object was deleted). s3UriConfigs have changed since calling StartRunBatch`);
+        throw new BatchFailure(settingsChanged(batch.s3Etag, 'none (the object was deleted)'));
       }
       throw err;
     }

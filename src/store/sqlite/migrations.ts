@@ -135,7 +135,11 @@ CREATE TABLE batch_entries (
   batch_id INTEGER NOT NULL,
   seq INTEGER NOT NULL,
   run_setting_id TEXT NOT NULL,
-  setting TEXT NOT NULL,
+  -- An inline entry's JSON text; entries of a settings file keep only their byte range in the
+  -- ETag-pinned object and are read again by range when submitted.
+  setting TEXT,
+  byte_start INTEGER,
+  byte_end INTEGER,
   submission_status TEXT,
   run_id INTEGER,
   run_uuid TEXT,

@@ -300,7 +300,7 @@ export class SqliteStore implements Store {
   private applyDeltas(d: CounterDeltas) {
     for (const [batchId, cols] of d.byBatch) {
       const sets = [...cols].filter(([, n]) => n !== 0).map(([col, n]) => `${col} = ${col} + ${n}`);
-      if (sets.length) this.db.prepare(`UPDATE batches SET ${sets.join(', ')} WHERE id = ?`).run(batchId);
+      if (sets.length) this.q(`UPDATE batches SET ${sets.join(', ')} WHERE id = ?`).run(batchId);
     }
   }
 
@@ -393,7 +393,7 @@ export class SqliteStore implements Store {
 
   async queuedRuns(limit: number, excludeGroups: string[]) {
     const exclude = excludeGroups.length ? `AND (run_group_id IS NULL OR run_group_id NOT IN (${excludeGroups.map(Number).join(',')}))` : '';
-    const rows = this.db.prepare(`SELECT * FROM runs WHERE status = 'PENDING' ${exclude} ORDER BY priority DESC, id LIMIT ?`).all(limit) as Row[];
+    const rows = this.q(`SELECT * FROM runs INDEXED BY runs_queue WHERE status = 'PENDING' ${exclude} ORDER BY priority DESC, id LIMIT ?`).all(limit) as Row[];
     return rows.map(this.runFromRow);
   }
 
@@ -437,7 +437,7 @@ export class SqliteStore implements Store {
   }
 
   async listRunsInStatus(statuses: RunStatus[]) {
-    return (this.db.prepare(`SELECT * FROM runs WHERE status IN (${inList(statuses)}) ORDER BY id`).all() as Row[]).map(this.runFromRow);
+    return (this.q(`SELECT * FROM runs WHERE status IN (${inList(statuses)}) ORDER BY id`).all() as Row[]).map(this.runFromRow);
   }
 
   // ---------------------------------------------------------------- tasks
@@ -520,7 +520,7 @@ export class SqliteStore implements Store {
   }
 
   async batchIdsInStatus(statuses: BatchStatus[]) {
-    return (this.db.prepare(`SELECT id FROM batches WHERE status IN (${inList(statuses)}) ORDER BY id`).pluck().all() as number[]).map(String);
+    return (this.q(`SELECT id FROM batches WHERE status IN (${inList(statuses)}) ORDER BY id`).pluck().all() as number[]).map(String);
   }
 
   async transitionBatch(id: string, from: readonly BatchStatus[], to: BatchStatus, at: number) {
@@ -530,7 +530,7 @@ export class SqliteStore implements Store {
       if (!from.includes(r.status)) return { moved: false, status: r.status as BatchStatus };
       const extra = to === 'STOPPING' ? ', cancel_requested = 1, start_pending = 0, op_cursor = 0'
         : to === 'RUNS_DELETING' ? ', delete_requested = 1, op_cursor = 0' : '';
-      this.db.prepare(`UPDATE batches SET status = ?${extra} WHERE id = ?`).run(to, id);
+      this.q(`UPDATE batches SET status = ?${extra} WHERE id = ?`).run(to, id);
       void at;
       return { moved: true, status: to };
     })();
@@ -538,7 +538,7 @@ export class SqliteStore implements Store {
 
   async failBatch(id: string, from: readonly BatchStatus[], reason: string, at: number) {
     return this.db.transaction(() => {
-      const r = this.db.prepare(`UPDATE batches SET status = 'FAILED', failure_reason = ?, failed_time = ? WHERE id = ? AND status IN (${inList(from)})`).run(reason, at, id);
+      const r = this.q(`UPDATE batches SET status = 'FAILED', failure_reason = ?, failed_time = ? WHERE id = ? AND status IN (${inList(from)})`).run(reason, at, id);
       if (r.changes > 0) this.q('DELETE FROM batch_entries WHERE batch_id = ? AND submission_status IS NULL').run(id);
       return r.changes > 0;
     })();
@@ -550,9 +550,9 @@ export class SqliteStore implements Store {
 
   async insertEntries(batchId: string, entries: NewEntry[]) {
     return this.db.transaction(() => {
-      const ins = this.q('INSERT OR IGNORE INTO batch_entries (batch_id, seq, run_setting_id, setting) VALUES (?, ?, ?, ?)');
+      const ins = this.q('INSERT OR IGNORE INTO batch_entries (batch_id, seq, run_setting_id, setting, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?)');
       let added = 0;
-      for (const e of entries) added += ins.run(batchId, e.seq, e.runSettingId, e.setting).changes;
+      for (const e of entries) added += ins.run(batchId, e.seq, e.runSettingId, e.setting ?? null, e.start ?? null, e.end ?? null).changes;
       return added;
     })();
   }
@@ -563,8 +563,9 @@ export class SqliteStore implements Store {
   }
 
   async nextUnsubmittedEntries(batchId: string, limit: number) {
-    return this.q(`SELECT seq, run_setting_id AS runSettingId, setting FROM batch_entries INDEXED BY batch_entries_status
-                   WHERE batch_id = ? AND submission_status IS NULL ORDER BY seq LIMIT ?`).all(batchId, limit) as { seq: number; runSettingId: string; setting: string }[];
+    const rows = this.q(`SELECT seq, run_setting_id, setting, byte_start, byte_end FROM batch_entries INDEXED BY batch_entries_status
+                   WHERE batch_id = ? AND submission_status IS NULL ORDER BY seq LIMIT ?`).all(batchId, limit) as Row[];
+    return rows.map((r): NewEntry => ({ seq: r.seq, runSettingId: r.run_setting_id, setting: opt(r.setting), start: opt(r.byte_start), end: opt(r.byte_end) }));
   }
 
   async submitEntries(batchId: string, outcomes: SubmissionOutcome[], at: number) {
