@@ -11,6 +11,7 @@ import { RunEventApplier } from './domain/run-events.js';
 import { RunService } from './domain/runs.js';
 import { Scheduler } from './domain/scheduler.js';
 import { TokenBucket } from './domain/token-bucket.js';
+import { Turns } from './domain/turns.js';
 import { WorkflowService } from './domain/workflows.js';
 import type { Executor } from './executors/executor.js';
 import { createLocalExecutor } from './executors/local/index.js';
@@ -33,17 +34,18 @@ export class OmicsService {
     const tokens = new PageTokens(await store.getSecret('page-tokens', () => randomBytes(32).toString('hex')));
     const bucket = new TokenBucket(config.startRunRate, config.startRunBurst);
 
+    const turns = new Turns();
     let scheduler: Scheduler | undefined;
     const applier = new RunEventApplier(store, log, (applied) => {
       if (applied.some((a) => isTerminalRunStatus(a.status))) scheduler?.kick();
-    });
+    }, turns);
     const executor: Executor = config.executor === 'local'
       ? createLocalExecutor({ reporter: applier, store, objects, dataDir: config.dataDir, engines: config.engines, log })
       : new SimulatedExecutor(applier, config.simRunMs);
-    scheduler = new Scheduler(store, executor, config.maxConcurrentRuns, log);
+    scheduler = new Scheduler(store, executor, config.maxConcurrentRuns, turns, log);
     const runs = new RunService(store, config, bucket, scheduler, executor);
     const workflows = new WorkflowService(store, objects, log);
-    const engine = new BatchEngine({ store, objects, runs, scheduler, executor, bucket, maxRuns: config.maxRuns, log });
+    const engine = new BatchEngine({ store, objects, runs, scheduler, executor, bucket, maxRuns: config.maxRuns, turns, log });
     const batches = new BatchService(store, objects, engine, config);
 
     await workflows.recover();

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Turns } from './turns.js';
 
 /**
  * A background worker: runs `step` while it reports more work, then sleeps until woken or until
@@ -10,7 +11,7 @@ export class Loop {
   private stopped = false;
   private pending = false;
 
-  constructor(private name: string, private step: () => Promise<boolean>, private log: Logger, private pollMs = 1000) {}
+  constructor(private name: string, private step: () => Promise<boolean>, private turns: Turns, private log: Logger, private pollMs = 1000) {}
 
   start() {
     this.done = this.run();
@@ -29,6 +30,7 @@ export class Loop {
 
   private async run() {
     while (!this.stopped) {
+      await this.turns.next();
       this.pending = false;
       let more = false;
       try {
@@ -38,8 +40,6 @@ export class Loop {
         await this.sleep(1000);
       }
       if (!more && !this.pending && !this.stopped) await this.sleep(this.pollMs);
-      // Store calls can complete without touching the event loop: yield so requests are served between steps.
-      else await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

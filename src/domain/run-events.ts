@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RunTransition } from './model.js';
 import type { AppliedTransition, Store, TaskUpdate } from '../store/store.js';
 import type { RunReporter } from '../executors/executor.js';
+import type { Turns } from './turns.js';
 
 /**
  * Collects executor reports and commits them in groups: each change is applied atomically with
@@ -18,8 +19,9 @@ export class RunEventApplier implements RunReporter {
     private store: Store,
     private log: Logger,
     private onApplied: (applied: AppliedTransition[]) => void,
+    private turns: Turns,
     private delayMs = 10,
-    private maxPending = 1000,
+    private maxPending = 500,
   ) {}
 
   transition(change: RunTransition) {
@@ -43,6 +45,7 @@ export class RunEventApplier implements RunReporter {
     this.timer = undefined;
     this.flushing = this.flushing.then(async () => {
       if (!this.changes.length && !this.tasks.length) return;
+      await this.turns.next();
       const changes = this.changes;
       const tasks = this.tasks;
       this.changes = [];

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { Executor } from '../executors/executor.js';
+import type { Turns } from './turns.js';
 import { ACTIVE_RUN_STATUSES, type RunGroupRecord, type RunTransition } from './model.js';
 
 const UNCAPPED_PASS = 250;
@@ -25,7 +26,7 @@ export class Scheduler {
   private checkingDurations: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private store: Store, private executor: Executor, private maxConcurrent: number, private log: Logger) {}
+  constructor(private store: Store, private executor: Executor, private maxConcurrent: number, private turns: Turns, private log: Logger) {}
 
   start() {
     this.ticker = setInterval(() => this.kick(), 1000);
@@ -90,15 +91,15 @@ export class Scheduler {
       return;
     }
     this.running = true;
-    setImmediate(() => void this.loop());
+    void this.loop();
   }
 
   private async loop() {
     try {
       do {
+        await this.turns.next();
         this.again = false;
         if (await this.pass()) this.again = true;
-        await new Promise((resolve) => setImmediate(resolve));
       } while (this.again && !this.stopped);
     } catch (err) {
       this.log.error({ err }, 'scheduler pass failed');

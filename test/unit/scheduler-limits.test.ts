@@ -10,6 +10,7 @@ import { Scheduler, RUN_DURATION_EXCEEDED } from '../../src/domain/scheduler.js'
 import type { RunRecord } from '../../src/domain/model.js';
 import type { Executor } from '../../src/executors/executor.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { Turns } from '../../src/domain/turns.js';
 
 const log = pino({ level: 'silent' });
 
@@ -21,7 +22,7 @@ async function setup(t: import('node:test').TestContext, group: { maxCpus?: numb
   const executor: Executor = {
     name: 'recording', start: (r) => void started.push(r), cancel: (id) => void cancelled.push(id), recover() {}, async close() {},
   };
-  const scheduler = new Scheduler(store, executor, 0, log);
+  const scheduler = new Scheduler(store, executor, 0, new Turns(), log);
   t.after(async () => {
     await scheduler.stop();
     await store.close();

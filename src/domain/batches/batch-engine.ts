@@ -12,6 +12,7 @@ import { Loop } from '../loop.js';
 import type { RunService } from '../runs.js';
 import type { Scheduler } from '../scheduler.js';
 import type { TokenBucket } from '../token-bucket.js';
+import type { Turns } from '../turns.js';
 import { effectiveRunRequest } from './effective-settings.js';
 import { BatchFailure, TRANSIENT, ingestBatch, settingsChanged } from './ingest.js';
 
@@ -28,6 +29,7 @@ export interface BatchEngineDeps {
   executor: Executor;
   bucket: TokenBucket;
   maxRuns: number;
+  turns: Turns;
   log: Logger;
 }
 
@@ -44,9 +46,9 @@ export class BatchEngine {
   private ingestFailures = new Map<string, number>();
 
   constructor(private d: BatchEngineDeps) {
-    this.ingestLoop = new Loop('batch-ingest', () => this.ingestStep(), d.log);
-    this.submitLoop = new Loop('batch-submit', () => this.submitStep(), d.log);
-    this.opsLoop = new Loop('batch-cancel-delete', () => this.opsStep(), d.log);
+    this.ingestLoop = new Loop('batch-ingest', () => this.ingestStep(), d.turns, d.log);
+    this.submitLoop = new Loop('batch-submit', () => this.submitStep(), d.turns, d.log);
+    this.opsLoop = new Loop('batch-cancel-delete', () => this.opsStep(), d.turns, d.log);
   }
 
   start() {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { Statement } from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   CANCELLABLE_RUN_STATUSES, DELETABLE_BATCH_STATUSES, DELETABLE_RUN_STATUSES, isTerminalRunStatus,
   type BatchEntryRecord, type BatchRecord, type BatchStatus, type RunGroupRecord, type RunRecord, type RunStatus,
@@ -33,10 +34,18 @@ export class SqliteStore implements Store {
   readonly db: Database.Database;
   private stmts = new Map<string, Statement>();
 
-  constructor(file: string) {
+  private checkpointer: Worker | undefined;
+
+  /** With `backgroundCheckpoints`, WAL checkpoints run in a worker thread instead of inside commits. */
+  constructor(file: string, options: { backgroundCheckpoints?: boolean } = {}) {
     if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
+    if (options.backgroundCheckpoints && file !== ':memory:') {
+      this.db.pragma('wal_autocheckpoint = 0');
+      this.checkpointer = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: { file, intervalMs: 250 } });
+      this.checkpointer.unref();
+    }
     // WAL + NORMAL survives a process crash (kill -9) without losing a commit; only power loss can drop the last ones.
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
@@ -73,6 +82,16 @@ export class SqliteStore implements Store {
   }
 
   async close() {
+    if (this.checkpointer) {
+      const worker = this.checkpointer;
+      await new Promise<void>((resolve) => {
+        worker.once('message', () => resolve());
+        worker.once('exit', () => resolve());
+        worker.postMessage('close');
+      });
+      await worker.terminate();
+    }
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
     this.db.close();
   }
 
