@@ -46,6 +46,8 @@ export class Loop {
   /** Waits `ms`, or less when woken; also used by steps that wait for quota. */
   sleep(ms: number) {
     return new Promise<void>((resolve) => {
+      // A step may ask to wait after stop() was called: it must not outlive the stop.
+      if (this.stopped) return resolve();
       const t = setTimeout(done, ms);
       function done() {
         clearTimeout(t);
