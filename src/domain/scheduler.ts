@@ -140,7 +140,7 @@ export class Scheduler {
       chosen.push(run);
     }
     if (!chosen.length) return false;
-    const moved = new Set(await this.store.markStarting(chosen.map((r) => r.id), Date.now()));
+    const moved = new Set(await this.store.markStarting(chosen.map((r) => r.id)));
     for (const run of chosen) if (moved.has(run.id)) this.executor.start({ ...run, status: 'STARTING' });
     return candidates.length === capacity;
   }

@@ -41,7 +41,7 @@ export interface Store {
   /** Queued runs in start order (highest priority first, then oldest), skipping the given groups. */
   queuedRuns(limit: number, excludeGroups: string[]): Promise<RunRecord[]>;
   /** PENDING → STARTING for those of the runs still PENDING; returns their ids. */
-  markStarting(runIds: string[], at: number): Promise<string[]>;
+  markStarting(runIds: string[]): Promise<string[]>;
   /** How many of `wanted` new runs fit under the run quota, after evicting finished REMOVE runs if needed. */
   reserveRunSlots(wanted: number, maxRuns: number): Promise<number>;
   /** The resource a client token already created, if any. */
@@ -65,7 +65,7 @@ export interface Store {
   listBatches(filter: BatchFilter, page: PageRequest): Promise<BatchRecord[]>;
   batchIdsInStatus(statuses: BatchStatus[]): Promise<string[]>;
   /** Compare-and-set of the batch status; returns the status found (the new one when it moved). */
-  transitionBatch(id: string, from: readonly BatchStatus[], to: BatchStatus, at: number): Promise<{ moved: boolean; status?: BatchStatus }>;
+  transitionBatch(id: string, from: readonly BatchStatus[], to: BatchStatus): Promise<{ moved: boolean; status?: BatchStatus }>;
   failBatch(id: string, from: readonly BatchStatus[], reason: string, at: number): Promise<boolean>;
   clearEntries(batchId: string): Promise<void>;
   /** Inserts entries, ignoring a runSettingId already present; returns how many were new. */
@@ -79,7 +79,7 @@ export interface Store {
   /** One step of CancelRunBatch; `done` once every entry has been looked at (batch then CANCELLED). */
   cancelBatchStep(batchId: string, limit: number, at: number): Promise<{ done: boolean; cancelledActive: string[] }>;
   /** One step of DeleteRunBatch; `done` once every run was handled (batch then RUNS_DELETED or RUNS_DELETE_FAILED). */
-  deleteRunsStep(batchId: string, limit: number, at: number): Promise<{ done: boolean }>;
+  deleteRunsStep(batchId: string, limit: number): Promise<{ done: boolean }>;
   deleteBatch(id: string): Promise<'deleted' | 'missing' | BatchStatus>;
 }
 

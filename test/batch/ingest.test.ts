@@ -20,7 +20,7 @@ async function setup(content: string) {
     uuid: 'u', requestId: `r-${Math.random()}`, requestHash: 'h', workflowId: '1', creationTime: Date.now(), tags: {},
     defaultRunSetting: {}, s3Uri: 's3://settings/cohort.json', s3Etag: etag,
   });
-  await store.transitionBatch(record.id, ['CREATING'], 'PENDING', Date.now());
+  await store.transitionBatch(record.id, ['CREATING'], 'PENDING');
   return { store, objects, loc, etag, batch: (await store.getBatch(record.id))! };
 }
 

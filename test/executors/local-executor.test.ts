@@ -110,7 +110,7 @@ async function harness(t: TestContext, opts: Partial<LocalExecutorOptions> = {},
       }, 0);
       assert.ok(res !== 'quota');
       const run = res.record;
-      assert.deepEqual(await store.markStarting([run.id], Date.now()), [run.id]);
+      assert.deepEqual(await store.markStarting([run.id]), [run.id]);
       executor.start({ ...run, status: 'STARTING' });
       return run;
     },
@@ -343,7 +343,7 @@ describe('local executor: restart recovery', () => {
     }, 0);
     assert.ok(res !== 'quota');
     const run = res.record;
-    await h.store.markStarting([run.id], Date.now());
+    await h.store.markStarting([run.id]);
     await h.store.applyTransitions([{ runId: run.id, status: 'RUNNING', at: Date.now() }], []);
     // An engine that outlived its omicsd: its own process group, a child in it, a grandchild in a new session.
     const marker = `omicsd-${run.id}-test`;

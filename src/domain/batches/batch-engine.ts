@@ -69,7 +69,7 @@ export class BatchEngine {
 
   private async ingestStep(): Promise<boolean> {
     const { store, log } = this.d;
-    for (const id of await store.batchIdsInStatus(['CREATING'])) await store.transitionBatch(id, ['CREATING'], 'PENDING', Date.now());
+    for (const id of await store.batchIdsInStatus(['CREATING'])) await store.transitionBatch(id, ['CREATING'], 'PENDING');
     const [id] = await store.batchIdsInStatus(['PENDING']);
     if (!id) return false;
     const batch = await store.getBatch(id);
@@ -181,7 +181,7 @@ export class BatchEngine {
       more ||= !step.done;
     }
     for (const id of await store.batchIdsInStatus(['RUNS_DELETING'])) {
-      const step = await store.deleteRunsStep(id, OP_CHUNK, Date.now());
+      const step = await store.deleteRunsStep(id, OP_CHUNK);
       more ||= !step.done;
     }
     return more;

@@ -69,7 +69,7 @@ export class BatchService {
   }
 
   private async gate(id: string, from: readonly BatchStatus[], to: BatchStatus, operation: string) {
-    const res = await this.store.transitionBatch(id, from, to, Date.now());
+    const res = await this.store.transitionBatch(id, from, to);
     if (!res.status) throw notFound(`Batch ${id} not found`);
     if (!res.moved) throw conflict(`Batch ${id} is in status ${res.status}; ${operation} is allowed only in ${from.join(', ')}`);
     this.engine.wake();

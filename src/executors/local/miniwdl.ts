@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { isNoise, type EngineAdapter, type RunContext, type TaskSink } from './engine.js';
+import { isNoise, type EngineAdapter, type RunContext } from './engine.js';
 import { wdlInputs } from './wdl-inputs.js';
 
 /**

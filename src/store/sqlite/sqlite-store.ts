@@ -416,7 +416,7 @@ export class SqliteStore implements Store {
     return rows.map(this.runFromRow);
   }
 
-  async markStarting(runIds: string[], at: number) {
+  async markStarting(runIds: string[]) {
     return this.db.transaction(() => {
       const moved: string[] = [];
       const deltas = new CounterDeltas();
@@ -542,7 +542,7 @@ export class SqliteStore implements Store {
     return (this.q(`SELECT id FROM batches WHERE status IN (${inList(statuses)}) ORDER BY id`).pluck().all() as number[]).map(String);
   }
 
-  async transitionBatch(id: string, from: readonly BatchStatus[], to: BatchStatus, at: number) {
+  async transitionBatch(id: string, from: readonly BatchStatus[], to: BatchStatus) {
     return this.db.transaction(() => {
       const r = this.q('SELECT status FROM batches WHERE id = ?').get(id) as Row | undefined;
       if (!r) return { moved: false };
@@ -550,7 +550,6 @@ export class SqliteStore implements Store {
       const extra = to === 'STOPPING' ? ', cancel_requested = 1, start_pending = 0, op_cursor = 0'
         : to === 'RUNS_DELETING' ? ', delete_requested = 1, op_cursor = 0' : '';
       this.q(`UPDATE batches SET status = ?${extra} WHERE id = ?`).run(to, id);
-      void at;
       return { moved: true, status: to };
     })();
   }
@@ -672,8 +671,7 @@ export class SqliteStore implements Store {
     })();
   }
 
-  async deleteRunsStep(batchId: string, limit: number, at: number) {
-    void at;
+  async deleteRunsStep(batchId: string, limit: number) {
     return this.db.transaction(() => {
       const b = this.q('SELECT status FROM batches WHERE id = ?').get(batchId) as Row | undefined;
       if (!b || b.status !== 'RUNS_DELETING') return { done: true };
