@@ -80,7 +80,10 @@ export interface Store {
   cancelBatchStep(batchId: string, limit: number, at: number): Promise<{ done: boolean; cancelledActive: string[] }>;
   /** One step of DeleteRunBatch; `done` once every run was handled (batch then RUNS_DELETED or RUNS_DELETE_FAILED). */
   deleteRunsStep(batchId: string, limit: number): Promise<{ done: boolean }>;
+  /** Removes the batch record at once; its entries go later, through purgeDeletedBatches. */
   deleteBatch(id: string): Promise<'deleted' | 'missing' | BatchStatus>;
+  /** Deletes up to `limit` entries of deleted batches; false when none are left. */
+  purgeDeletedBatches(limit: number): Promise<boolean>;
 }
 
 export type TaggableType = 'workflow' | 'run' | 'runGroup' | 'runBatch';

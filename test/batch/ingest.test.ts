@@ -45,3 +45,17 @@ test('ingest keeps byte ranges, not copies, of settings-file entries', async () 
   const bytes = Buffer.from(text);
   assert.deepEqual(entries.map((e) => JSON.parse(bytes.toString('utf8', e.start, e.end)).runSettingId), ['a', 'b']);
 });
+
+test('DeleteBatch answers at once; the entries are purged afterwards in bounded steps', async () => {
+  const { store, objects, batch } = await setup(JSON.stringify(Array.from({ length: 2500 }, (_, i) => ({ runSettingId: `r${i}` }))));
+  await ingestBatch(batch, store, objects, log);
+  await store.failBatch(batch.id, ['PENDING'], 'test', Date.now());
+  assert.equal(await store.deleteBatch(batch.id), 'deleted');
+  assert.equal(await store.getBatch(batch.id), undefined);
+  const count = () => (store.db.prepare('SELECT count(*) AS n FROM batch_entries WHERE batch_id = ?').get(batch.id) as { n: number }).n;
+  assert.equal(count(), 2500, 'entries are not removed inside the DeleteBatch call');
+  let steps = 0;
+  while (await store.purgeDeletedBatches(1000)) steps++;
+  assert.equal(steps, 3);
+  assert.equal(count(), 0);
+});

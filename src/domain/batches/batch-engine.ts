@@ -18,6 +18,7 @@ import { BatchFailure, TRANSIENT, ingestBatch, settingsChanged } from './ingest.
 
 const SUBMIT_CHUNK = 200;
 const OP_CHUNK = 500;
+const PURGE_CHUNK = 1000;
 const INGEST_ATTEMPTS = 3;
 const MAX_READ_BYTES = 16 * 1024 * 1024;
 
@@ -184,6 +185,7 @@ export class BatchEngine {
       const step = await store.deleteRunsStep(id, OP_CHUNK);
       more ||= !step.done;
     }
+    more ||= await store.purgeDeletedBatches(PURGE_CHUNK);
     return more;
   }
 }

@@ -149,6 +149,8 @@ CREATE TABLE batch_entries (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX batch_entries_setting ON batch_entries (batch_id, run_setting_id);
 CREATE INDEX batch_entries_status ON batch_entries (batch_id, submission_status, seq);
+-- Entries of deleted batches, removed a bounded chunk at a time after DeleteBatch answers.
+CREATE TABLE batch_purges (batch_id INTEGER PRIMARY KEY);
 CREATE INDEX batch_entries_run ON batch_entries (run_id, batch_id);
 `,
   },

@@ -557,7 +557,6 @@ export class SqliteStore implements Store {
   async failBatch(id: string, from: readonly BatchStatus[], reason: string, at: number) {
     return this.db.transaction(() => {
       const r = this.q(`UPDATE batches SET status = 'FAILED', failure_reason = ?, failed_time = ? WHERE id = ? AND status IN (${inList(from)})`).run(reason, at, id);
-      if (r.changes > 0) this.q('DELETE FROM batch_entries WHERE batch_id = ? AND submission_status IS NULL').run(id);
       return r.changes > 0;
     })();
   }
@@ -703,9 +702,20 @@ export class SqliteStore implements Store {
       const r = this.q('SELECT status FROM batches WHERE id = ?').get(id) as Row | undefined;
       if (!r) return 'missing';
       if (!DELETABLE_BATCH_STATUSES.includes(r.status)) return r.status;
-      this.q('DELETE FROM batch_entries WHERE batch_id = ?').run(id);
+      this.q('INSERT OR IGNORE INTO batch_purges (batch_id) VALUES (?)').run(id);
       this.q('DELETE FROM batches WHERE id = ?').run(id);
       return 'deleted';
+    })();
+  }
+
+  async purgeDeletedBatches(limit: number) {
+    return this.db.transaction(() => {
+      const purge = this.q('SELECT batch_id FROM batch_purges LIMIT 1').pluck().get() as number | undefined;
+      if (purge === undefined) return false;
+      const n = this.q('DELETE FROM batch_entries WHERE batch_id = ? AND seq IN (SELECT seq FROM batch_entries WHERE batch_id = ? ORDER BY seq LIMIT ?)')
+        .run(purge, purge, limit).changes;
+      if (n < limit) this.q('DELETE FROM batch_purges WHERE batch_id = ?').run(purge);
+      return true;
     })();
   }
 }
