@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { arnOf } from '../domain/ids.js';
 import { conflict, notFound } from '../domain/errors.js';
 import { requestHash } from '../domain/hash.js';
+import { createdRecord } from '../domain/idempotency.js';
 import { runGroupOut } from './format.js';
 import { type Route, singleQuery } from './route.js';
 import { CreateRunGroupInput, ListByNameQuery, UpdateRunGroupInput } from './shapes.js';
@@ -18,8 +19,8 @@ export const runGroupRoutes: Route[] = [
         name: input.name, maxCpus: input.maxCpus, maxRuns: input.maxRuns, maxDuration: input.maxDuration, maxGpus: input.maxGpus,
         creationTime: Date.now(), requestId: input.requestId, requestHash: requestHash(req.body), tags: input.tags ?? {},
       });
-      if (res.kind === 'mismatch') throw conflict(`requestId ${input.requestId} was already used for a different request`);
-      return { arn: arnOf(s.config, 'runGroup', res.record.id), id: res.record.id, tags: res.record.tags };
+      const group = createdRecord(res, input.requestId);
+      return { arn: arnOf(s.config, 'runGroup', group.id), id: group.id, tags: group.tags };
     },
   },
   {

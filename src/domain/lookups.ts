@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { notFound } from './errors.js';
 import type { RunGroupRecord, WorkflowRecord } from './model.js';
 
 /** Memoised reads of the resources a run refers to, for the length of one request or one submission chunk. */
@@ -18,5 +19,18 @@ export class Lookups {
     let p = this.groups.get(id);
     if (!p) this.groups.set(id, (p = this.store.getRunGroup(id)));
     return p;
+  }
+
+  /** The workflow a run may start from: it exists and is ACTIVE (ResourceNotFoundException otherwise, as StartRun answers). */
+  async activeWorkflow(id: string): Promise<WorkflowRecord> {
+    const workflow = await this.workflow(id);
+    if (!workflow) throw notFound(`Workflow ${id} not found`);
+    if (workflow.status !== 'ACTIVE') throw notFound(`Workflow ${id} is not active (status ${workflow.status})`);
+    return workflow;
+  }
+
+  /** Checks that a run group given by id exists (ResourceNotFoundException otherwise). */
+  async requireRunGroup(id: string | undefined): Promise<void> {
+    if (id && !(await this.runGroup(id))) throw notFound(`Run group ${id} not found`);
   }
 }

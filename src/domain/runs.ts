@@ -4,6 +4,7 @@ import type { BatchRunInput, StartRunInput } from '../api/shapes.js';
 import type { NewRun, Store } from '../store/store.js';
 import { conflict, notFound, quotaExceeded, throttled, validationError } from './errors.js';
 import { requestHash } from './hash.js';
+import { createdRecord, replayed } from './idempotency.js';
 import { newUuid } from './ids.js';
 import { Lookups } from './lookups.js';
 import { ACTIVE_RUN_STATUSES, type RunRecord } from './model.js';
@@ -30,10 +31,8 @@ export class RunService {
       throw notFound(`Workflow ${input.workflowId} shared by account ${input.workflowOwnerId} not found`);
     }
     if (input.cacheBehavior && !input.cacheId) throw validationError('cacheBehavior requires cacheId');
-    const workflow = await lookups.workflow(input.workflowId);
-    if (!workflow) throw notFound(`Workflow ${input.workflowId} not found`);
-    if (workflow.status !== 'ACTIVE') throw notFound(`Workflow ${input.workflowId} is not active (status ${workflow.status})`);
-    if (input.runGroupId && !(await lookups.runGroup(input.runGroupId))) throw notFound(`Run group ${input.runGroupId} not found`);
+    const workflow = await lookups.activeWorkflow(input.workflowId);
+    await lookups.requireRunGroup(input.runGroupId);
     const problem = parameterProblem(workflow.doc.parameterTemplate, input.parameters);
     if (problem) throw validationError(problem);
     return {
@@ -65,8 +64,8 @@ export class RunService {
 
   async startRun(input: StartRunInput, raw: Record<string, unknown>): Promise<RunRecord> {
     const hash = requestHash(raw);
-    const prior = await this.store.findByRequest('run', input.requestId);
-    if (prior) return this.replay(prior, hash, input.requestId);
+    const prior = await replayed(this.store, 'run', input.requestId, hash, (id) => this.store.getRun(id));
+    if (prior) return prior;
     let effective: RunInput;
     if (input.runId) {
       const source = await this.store.getRun(input.runId);
@@ -86,16 +85,9 @@ export class RunService {
     }
     const res = await this.store.insertRun({ ...run, requestId: input.requestId, requestHash: hash }, this.config.maxRuns);
     if (res === 'quota') throw quotaExceeded(`The account already has the maximum of ${this.config.maxRuns} runs; delete runs to start more`);
-    if (res.kind === 'mismatch') throw idempotencyConflict(input.requestId);
+    const record = createdRecord(res, input.requestId);
     this.scheduler.kick();
-    return res.record;
-  }
-
-  private async replay(prior: { id: string; requestHash: string }, hash: string, requestId: string) {
-    if (prior.requestHash !== hash) throw idempotencyConflict(requestId);
-    const run = await this.store.getRun(prior.id);
-    if (!run) throw conflict(`requestId ${requestId} was used by run ${prior.id}, which has been deleted`);
-    return run;
+    return record;
   }
 
   async cancelRun(id: string) {
@@ -112,9 +104,6 @@ export class RunService {
     if (res !== 'deleted') throw conflict(`Run ${id} is in status ${res}; only COMPLETED, FAILED or CANCELLED runs can be deleted`);
   }
 }
-
-export const idempotencyConflict = (requestId: string) =>
-  conflict(`requestId ${requestId} was already used for a different request`);
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -6,6 +6,7 @@ import { parseS3Uri } from '../objectstore/object-store.js';
 import type { Store } from '../store/store.js';
 import { conflict, notFound, validationError } from './errors.js';
 import { requestHash } from './hash.js';
+import { createdRecord, replayed } from './idempotency.js';
 import { newUuid } from './ids.js';
 import type { WorkflowRecord } from './model.js';
 import { inspectDefinition } from './workflow-definition.js';
@@ -19,13 +20,8 @@ export class WorkflowService {
 
   async create(input: CreateWorkflowInput, raw: Record<string, unknown>): Promise<WorkflowRecord> {
     const hash = requestHash(raw);
-    const prior = await this.store.findByRequest('workflow', input.requestId);
-    if (prior) {
-      if (prior.requestHash !== hash) throw conflict(`requestId ${input.requestId} was already used for a different request`);
-      const wf = await this.store.getWorkflow(prior.id);
-      if (wf) return wf;
-      throw conflict(`requestId ${input.requestId} was used by workflow ${prior.id}, which has been deleted`);
-    }
+    const prior = await replayed(this.store, 'workflow', input.requestId, hash, (id) => this.store.getWorkflow(id));
+    if (prior) return prior;
     const sources = [input.definitionZip, input.definitionUri, input.definitionRepository].filter((v) => v !== undefined).length;
     if (sources !== 1) throw validationError('Exactly one of definitionZip, definitionUri or definitionRepository is required');
     if (input.definitionRepository) throw validationError('definitionRepository is not supported by omicsd: use definitionZip or definitionUri');
@@ -49,9 +45,9 @@ export class WorkflowService {
         definitionUri: input.definitionUri,
       },
     }, definition);
-    if (res.kind === 'mismatch') throw conflict(`requestId ${input.requestId} was already used for a different request`);
-    if (res.kind === 'created') setImmediate(() => void this.activate(res.record.id));
-    return res.record;
+    const record = createdRecord(res, input.requestId);
+    if (res.kind === 'created') setImmediate(() => void this.activate(record.id));
+    return record;
   }
 
   /** Reads and inspects the definition of a CREATING workflow, then makes it ACTIVE or FAILED. */

@@ -5,7 +5,9 @@ import { parseS3Uri } from '../../objectstore/object-store.js';
 import type { Store } from '../../store/store.js';
 import { conflict, notFound, validationError } from '../errors.js';
 import { requestHash } from '../hash.js';
+import { createdRecord, replayed } from '../idempotency.js';
 import { newUuid } from '../ids.js';
+import { Lookups } from '../lookups.js';
 import {
   CANCELLABLE_BATCH_STATUSES, RUNS_DELETABLE_BATCH_STATUSES, type BatchRecord, type BatchStatus,
 } from '../model.js';
@@ -24,17 +26,16 @@ export class BatchService {
       throw validationError('batchRunSettings must contain exactly one of inlineSettings or s3UriSettings');
     }
     const hash = requestHash(raw);
-    const prior = await this.store.findByRequest('runBatch', input.requestId);
-    if (prior) return this.replay(prior, hash, input.requestId);
+    const prior = await replayed(this.store, 'runBatch', input.requestId, hash, (id) => this.store.getBatch(id));
+    if (prior) return prior;
 
     const d = input.defaultRunSetting;
     if (d.workflowType === 'READY2RUN') throw validationError('Ready2Run workflows are not supported in run batches: use a PRIVATE workflow');
     if (d.cacheBehavior && !d.cacheId) throw validationError('defaultRunSetting.cacheBehavior requires defaultRunSetting.cacheId');
     if (d.workflowOwnerId && d.workflowOwnerId !== this.config.accountId) throw notFound(`Workflow ${d.workflowId} shared by account ${d.workflowOwnerId} not found`);
-    const workflow = await this.store.getWorkflow(d.workflowId);
-    if (!workflow) throw notFound(`Workflow ${d.workflowId} not found`);
-    if (workflow.status !== 'ACTIVE') throw notFound(`Workflow ${d.workflowId} is not active (status ${workflow.status})`);
-    if (d.runGroupId && !(await this.store.getRunGroup(d.runGroupId))) throw notFound(`Run group ${d.runGroupId} not found`);
+    const lookups = new Lookups(this.store);
+    await lookups.activeWorkflow(d.workflowId);
+    await lookups.requireRunGroup(d.runGroupId);
 
     let s3Etag: string | undefined;
     if (settings.s3UriSettings !== undefined) {
@@ -50,16 +51,9 @@ export class BatchService {
       inlineSettings: settings.inlineSettings ? ((raw.batchRunSettings as any).inlineSettings as Record<string, unknown>[]) : undefined,
       s3Uri: settings.s3UriSettings, s3Etag,
     });
-    if (res.kind === 'mismatch') throw conflict(`requestId ${input.requestId} was already used for a different request`);
+    const record = createdRecord(res, input.requestId);
     this.engine.wake();
-    return res.record;
-  }
-
-  private async replay(prior: { id: string; requestHash: string }, hash: string, requestId: string) {
-    if (prior.requestHash !== hash) throw conflict(`requestId ${requestId} was already used for a different request`);
-    const batch = await this.store.getBatch(prior.id);
-    if (!batch) throw conflict(`requestId ${requestId} was used by batch ${prior.id}, which has been deleted`);
-    return batch;
+    return record;
   }
 
   async get(id: string) {
