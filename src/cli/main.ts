@@ -54,10 +54,15 @@ program
     });
     if (!/^[0-9]{12}$/.test(config.accountId)) throw new InvalidArgumentError('--account-id must be 12 digits');
     const log = pino({ level: config.logLevel }, pino.destination(2));
+    // Handlers go in before anything can be announced: a signal that lands between the "listening"
+    // line and their installation would otherwise kill the process with the default action.
+    let stopRequested: string | undefined;
+    let stop = (signal: string) => void (stopRequested ??= signal);
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
     const service = await OmicsService.start(config, log);
-    process.stdout.write(`omicsd listening on ${service.url}\n`);
     let stopping = false;
-    const stop = (signal: string) => {
+    stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
       log.info({ signal }, 'stopping');
@@ -66,8 +71,8 @@ program
         process.exit(1);
       });
     };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    if (stopRequested) return stop(stopRequested);
+    process.stdout.write(`omicsd listening on ${service.url}\n`);
   });
 
 const s3 = program.command('s3').description('the object store behind s3:// URIs');
