@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.js';
 import type { Executor } from '../executors/executor.js';
+import { Lookups } from './lookups.js';
 import type { Turns } from './turns.js';
 import { ACTIVE_RUN_STATUSES, type RunGroupRecord, type RunTransition } from './model.js';
 
@@ -113,18 +114,14 @@ export class Scheduler {
     const { total, byGroup } = await this.store.countActiveRuns();
     const capacity = this.maxConcurrent > 0 ? Math.min(UNCAPPED_PASS, this.maxConcurrent - total) : UNCAPPED_PASS;
     if (capacity <= 0) return false;
-    const groups = new Map<string, RunGroupRecord | undefined>();
-    const groupOf = async (id: string) => {
-      if (!groups.has(id)) groups.set(id, await this.store.getRunGroup(id));
-      return groups.get(id);
-    };
+    const groups = new Lookups(this.store);
     const cpus = await this.store.activeCpusByGroup();
     /** Whether one more run of group g fits its maxRuns and maxCpus (a new run holds 1 CPU). */
     const fits = (g: RunGroupRecord | undefined, runs: number, heldCpus: number) =>
       (g?.maxRuns === undefined || runs < g.maxRuns) && (g?.maxCpus === undefined || heldCpus + 1 <= g.maxCpus);
     const full: string[] = [];
     for (const [g, n] of byGroup) {
-      if (!fits(await groupOf(g), n, cpus.get(g) ?? 0)) full.push(g);
+      if (!fits(await groups.runGroup(g), n, cpus.get(g) ?? 0)) full.push(g);
     }
     const candidates = await this.store.queuedRuns(capacity, full);
     const active = new Map(byGroup);
@@ -133,7 +130,7 @@ export class Scheduler {
       if (run.runGroupId) {
         const n = active.get(run.runGroupId) ?? 0;
         const c = cpus.get(run.runGroupId) ?? 0;
-        if (!fits(await groupOf(run.runGroupId), n, c)) continue;
+        if (!fits(await groups.runGroup(run.runGroupId), n, c)) continue;
         active.set(run.runGroupId, n + 1);
         cpus.set(run.runGroupId, c + 1);
       }
