@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { EngineCommands } from './executors/local/engines.js';
 
 export type ExecutorName = 'simulated' | 'local';
 
@@ -22,7 +23,7 @@ export interface Config {
   maxRuns: number;
   logLevel: string;
   /** Engine commands for the local executor; unset ones are looked up on PATH. */
-  engines: { cwl?: string; toilCwl?: string; wdl?: string; nextflow?: string };
+  engines: EngineCommands;
 }
 
 export function defaultConfig(given: Partial<Config> = {}): Config {

@@ -4,15 +4,17 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { PageTokens } from './api/pagination.js';
-import { BatchEngine } from './domain/batches/batch-engine.js';
+import { BatchPipeline } from './domain/batches/batch-pipeline.js';
 import { BatchService } from './domain/batches/batch-service.js';
+import { EventLoopShare } from './domain/event-loop-share.js';
 import { ACTIVE_RUN_STATUSES, isTerminalRunStatus } from './domain/model.js';
-import { RunEventApplier } from './domain/run-events.js';
-import { RunService } from './domain/runs.js';
-import { Scheduler } from './domain/scheduler.js';
+import { RunEventApplier } from './domain/runs/run-events.js';
+import { RunGroupService } from './domain/runs/run-group-service.js';
+import { RunService } from './domain/runs/run-service.js';
+import { Scheduler } from './domain/runs/scheduler.js';
+import { TagService } from './domain/tag-service.js';
 import { TokenBucket } from './domain/token-bucket.js';
-import { Turns } from './domain/turns.js';
-import { WorkflowService } from './domain/workflows.js';
+import { WorkflowService } from './domain/workflows/workflow-service.js';
 import type { Executor } from './executors/executor.js';
 import { createLocalExecutor } from './executors/local/index.js';
 import { SimulatedExecutor } from './executors/simulated.js';
@@ -20,7 +22,7 @@ import { createObjectStore } from './objectstore/index.js';
 import { buildApp } from './server/app.js';
 import { openStore } from './store/open-store.js';
 
-/** The whole service: store, engines and HTTP surface, started and stopped as one. */
+/** The whole service: store, batch pipeline, scheduler, executor and HTTP surface, started and stopped as one. */
 export class OmicsService {
   private constructor(
     readonly url: string,
@@ -34,26 +36,27 @@ export class OmicsService {
     const tokens = new PageTokens(await store.getSecret('page-tokens', () => randomBytes(32).toString('hex')));
     const bucket = new TokenBucket(config.startRunRate, config.startRunBurst);
 
-    const turns = new Turns();
+    const share = new EventLoopShare();
     let scheduler: Scheduler | undefined;
     const applier = new RunEventApplier(store, log, (applied) => {
-      if (applied.some((a) => isTerminalRunStatus(a.status))) scheduler?.kick();
-    }, turns);
+      if (applied.some((a) => isTerminalRunStatus(a.status))) scheduler?.wake();
+    }, share);
     const executor: Executor = config.executor === 'local'
-      ? createLocalExecutor({ reporter: applier, store, objects, dataDir: config.dataDir, engines: config.engines, log })
+      ? createLocalExecutor({ reporter: applier, workflows: store.workflows, objects, dataDir: config.dataDir, engines: config.engines, log })
       : new SimulatedExecutor(applier, config.simRunMs);
-    scheduler = new Scheduler(store, executor, config.maxConcurrentRuns, turns, log);
+    scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log);
     const runs = new RunService(store, config, bucket, scheduler, executor);
     const workflows = new WorkflowService(store, objects, log);
-    const engine = new BatchEngine({ store, objects, runs, scheduler, executor, bucket, maxRuns: config.maxRuns, turns, log });
-    const batches = new BatchService(store, objects, engine, config);
+    const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, bucket, maxRuns: config.maxRuns, share, log });
+    const batches = new BatchService(store, objects, pipeline, config);
 
     await workflows.recover();
-    executor.recover(await store.listRunsInStatus([...ACTIVE_RUN_STATUSES]));
-    engine.start();
+    executor.recover(await store.runs.listInStatus(ACTIVE_RUN_STATUSES));
+    pipeline.start();
     scheduler.start();
 
-    const app = buildApp({ config, store, runs, workflows, batches, tokens }, log);
+    const services = { config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config), tokens };
+    const app = buildApp(services, log);
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -62,7 +65,7 @@ export class OmicsService {
     return new OmicsService(`http://${host}:${port}`, {
       app,
       stopWorkers: async () => {
-        await engine.stop();
+        await pipeline.stop();
         await scheduler!.stop();
         await executor.close();
         await applier.flush();

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { BIN, ROOT } from './paths.js';
+import { BIN, ROOT } from '../../test/support/paths.js';
 
 function newestMtime(dir: string): number {
   let newest = 0;

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
-import { ROOT } from './paths.js';
+import { ROOT } from '../../test/support/paths.js';
 
 export interface Machine {
   cores: number;

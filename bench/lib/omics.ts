@@ -1,52 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateWorkflowCommand, GetBatchCommand, GetWorkflowCommand, OmicsClient, StartRunBatchCommand,
-  type GetBatchCommandOutput, type InlineSetting,
-} from '@aws-sdk/client-omics';
-import { strToU8, zipSync } from 'fflate';
+import { StartRunBatchCommand, type OmicsClient, type InlineSetting } from '@aws-sdk/client-omics';
+import { waitBatch as pollBatch, type Batch } from '../../test/support/batches.js';
+import { ROLE } from '../../test/support/client.js';
+import { QUICK_WAITER } from '../../test/support/wait.js';
+import { createWorkflow, cwlTool, definitionZip } from '../../test/support/workflows.js';
 
-export const ROLE = 'arn:aws:iam::123456789012:role/OmicsBenchRole';
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** The official client as a user configures it for a custom endpoint. */
-export function sdkClient(url: string) {
-  return new OmicsClient({
-    region: 'us-east-1',
-    endpoint: url,
-    disableHostPrefix: true,
-    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-    // A retry would hide a failure and distort a latency: every call is measured once.
-    maxAttempts: 1,
-  });
-}
+export type { Batch };
 
 /** Inputs of the benchmark workflow; they make its parameter template, which every entry must fit. */
-const CWL = `cwlVersion: v1.2
-class: CommandLineTool
-baseCommand: echo
-inputs:
-  sample:
-    type: string
-    inputBinding: {position: 1}
-  reads1: {type: string?}
-  reads2: {type: string?}
-  notes: {type: string?}
-outputs: []
-`;
+const INPUTS = {
+  sample: { type: 'string', inputBinding: { position: 1 } },
+  reads1: { type: 'string?' },
+  reads2: { type: 'string?' },
+  notes: { type: 'string?' },
+};
 
-/** Creates the one-file CWL workflow and waits until it is ACTIVE. */
-export async function createWorkflow(client: OmicsClient): Promise<string> {
-  const res = await client.send(new CreateWorkflowCommand({
-    name: 'bench', requestId: randomUUID(), definitionZip: zipSync({ 'main.cwl': strToU8(CWL) }),
-  }));
-  const id = res.id!;
-  for (let i = 0; i < 200; i++) {
-    const wf = await client.send(new GetWorkflowCommand({ id }));
-    if (wf.status === 'ACTIVE') return id;
-    if (wf.status === 'FAILED') throw new Error(`workflow ${id} FAILED: ${wf.statusMessage}`);
-    await sleep(50);
-  }
-  throw new Error(`workflow ${id} did not become ACTIVE within 10 s`);
+/** Creates the one-file CWL workflow and waits (up to 10 s) until it is ACTIVE. */
+export function benchWorkflow(client: OmicsClient): Promise<string> {
+  const definition = definitionZip({ 'main.cwl': cwlTool('echo', { inputs: INPUTS }) });
+  return createWorkflow(client, { name: 'bench', requestId: randomUUID(), definitionZip: definition }, { maxWaitTime: 10, ...QUICK_WAITER });
 }
 
 export const defaultRunSetting = (workflowId: string) => ({
@@ -62,22 +34,15 @@ export async function startBatch(client: OmicsClient, workflowId: string, runs: 
   return res.id!;
 }
 
-export type Batch = GetBatchCommandOutput;
-
 /**
- * Polls GetBatch until `done` says so; FAILED (or CANCELLED) is an error, and so is running past
- * `timeoutMs`. `onPoll` sees every answer with the time it arrived.
+ * Polls GetBatch every `pollMs` until `done` says so; FAILED (or CANCELLED) is an error at once,
+ * and so are a failed call and running past `timeoutMs`.
  */
-export async function waitBatch(client: OmicsClient, id: string, done: (b: Batch) => boolean, o: { timeoutMs: number; pollMs?: number; onPoll?: (b: Batch, t: number) => void }): Promise<Batch> {
-  const end = performance.now() + o.timeoutMs;
-  while (performance.now() < end) {
-    const b = await client.send(new GetBatchCommand({ batchId: id }));
-    o.onPoll?.(b, performance.now());
+export function waitBatch(client: OmicsClient, id: string, done: (b: Batch) => boolean, o: { timeoutMs: number; pollMs?: number }): Promise<Batch> {
+  return pollBatch(client, id, (b) => {
     if (b.status === 'FAILED' || b.status === 'CANCELLED') throw new Error(`batch ${id} ${b.status}: ${b.failureReason ?? ''}`);
-    if (done(b)) return b;
-    await sleep(o.pollMs ?? 50);
-  }
-  throw new Error(`batch ${id} not done within ${Math.round(o.timeoutMs / 1000)} s`);
+    return done(b);
+  }, o.timeoutMs, 'done', { everyMs: o.pollMs ?? 50, failFast: true });
 }
 
 export const processed = (b: Batch) => b.status === 'PROCESSED';

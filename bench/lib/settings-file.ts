@@ -38,39 +38,6 @@ export function smallEntry(i: number): string {
   return `{"runSettingId":"r-${pad(i)}","parameters":{"sample":"S${pad(i)}"}}`;
 }
 
-const CHUNK_BYTES = 4 << 20;
-
-/**
- * Streams a JSON array of `count` entries to `file`, a few MB at a time (never the whole file in
- * memory). Returns its size in bytes.
- */
-export function writeSettingsFile(file: string, count: number, entry: (i: number) => string): number {
-  const fd = fs.openSync(file, 'w');
-  let bytes = 0;
-  try {
-    let parts: string[] = ['['];
-    let size = 1;
-    const flush = () => {
-      const buf = Buffer.from(parts.join(''), 'utf8');
-      fs.writeSync(fd, buf);
-      bytes += buf.length;
-      parts = [];
-      size = 0;
-    };
-    for (let i = 1; i <= count; i++) {
-      const text = (i > 1 ? ',\n' : '\n') + entry(i);
-      parts.push(text);
-      size += text.length;
-      if (size >= CHUNK_BYTES) flush();
-    }
-    parts.push('\n]\n');
-    flush();
-  } finally {
-    fs.closeSync(fd);
-  }
-  return bytes;
-}
-
 async function readOnce(file: string) {
   const t = performance.now();
   let bytes = 0;

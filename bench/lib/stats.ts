@@ -1,3 +1,5 @@
+import { sleep } from '../../test/support/wait.js';
+
 /** Nearest-rank percentile of a sample (p in 0..100). */
 export function percentile(values: number[], p: number): number {
   if (!values.length) return NaN;
@@ -23,7 +25,7 @@ export async function timedCalls(n: number, concurrency: number, fn: (i: number,
       const t = performance.now();
       await fn(i, w);
       latencies.push(performance.now() - t);
-      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      if (gapMs > 0) await sleep(gapMs);
     }
   };
   await Promise.all(Array.from({ length: Math.min(n, concurrency) }, worker));

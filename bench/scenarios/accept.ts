@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { GetBatchCommand, StartRunBatchCommand, type OmicsClient, type StartRunBatchCommandInput } from '@aws-sdk/client-omics';
+import { StartRunBatchCommand, type OmicsClient, type StartRunBatchCommandInput } from '@aws-sdk/client-omics';
 import { startBare, type Bare } from '../lib/bare.js';
 import { cpuPerCall } from '../lib/cpu.js';
 import { Figures } from '../lib/figures.js';
 import { log } from '../lib/log.js';
-import { createWorkflow, defaultRunSetting, sdkClient, sleep } from '../lib/omics.js';
-import { removeDir, tempDir } from '../lib/paths.js';
+import { sdkClient } from '../../test/support/client.js';
+import { benchWorkflow, defaultRunSetting, waitBatch } from '../lib/omics.js';
+import { removeDir, tempDir } from '../lib/temp-dirs.js';
 import { startOmicsd, type Omicsd } from '../lib/server.js';
 import { smallEntry } from '../lib/settings-file.js';
 import { summary, timedCalls } from '../lib/stats.js';
@@ -25,7 +26,7 @@ export async function accept(p: Profile) {
   try {
     server = await startOmicsd({ dataDir: dir, simRunMs: 0, startRunRate: 0.001, startRunBurst: 1 });
     bare = await startBare('echo');
-    const workflowId = await createWorkflow(server.client);
+    const workflowId = await benchWorkflow(server.client);
     const input: StartRunBatchCommandInput = {
       batchName: 'accept', requestId: '', defaultRunSetting: defaultRunSetting(workflowId),
       batchRunSettings: { inlineSettings: Array.from({ length: p.accept.entries }, (_, i) => JSON.parse(smallEntry(i + 1))) },
@@ -61,14 +62,7 @@ export async function accept(p: Profile) {
     }
 
     // The accepted batches must also be good ones: the last one gets through ingest.
-    const end = performance.now() + 120_000;
-    for (;;) {
-      const b = await server.client.send(new GetBatchCommand({ batchId: lastBatch }));
-      if (b.status === 'FAILED') throw new Error(`accepted batch ${lastBatch} FAILED: ${b.failureReason}`);
-      if (b.totalRuns !== undefined) break;
-      if (performance.now() > end) throw new Error(`accepted batch ${lastBatch} was not ingested within 120 s`);
-      await sleep(100);
-    }
+    await waitBatch(server.client, lastBatch, (b) => b.totalRuns !== undefined, { timeoutMs: 120_000, pollMs: 100 });
     await server.stop();
     server = undefined;
   } finally {

@@ -5,8 +5,8 @@ import { GetRunCommand, ListRunsInBatchCommand } from '@aws-sdk/client-omics';
 import { startBare, type Bare } from '../lib/bare.js';
 import { Figures } from '../lib/figures.js';
 import { log } from '../lib/log.js';
-import { createWorkflow, processed, startBatch, waitBatch } from '../lib/omics.js';
-import { removeDir, tempDir } from '../lib/paths.js';
+import { benchWorkflow, processed, startBatch, waitBatch } from '../lib/omics.js';
+import { removeDir, tempDir } from '../lib/temp-dirs.js';
 import { startOmicsd, type Omicsd } from '../lib/server.js';
 import { smallEntry } from '../lib/settings-file.js';
 import type { Profile } from '../profile.js';
@@ -28,7 +28,7 @@ export async function api(p: Profile) {
   try {
     server = await startOmicsd({ dataDir: dir, simRunMs: 0, startRunRate: 0 });
     const { client } = server;
-    const workflowId = await createWorkflow(client);
+    const workflowId = await benchWorkflow(client);
     const inline = Array.from({ length: 100 }, (_, i) => JSON.parse(smallEntry(i + 1)));
     const batchId = await startBatch(client, workflowId, { inline }, 'api');
     await waitBatch(client, batchId, processed, { timeoutMs: 60_000, pollMs: 50 });

@@ -1,11 +1,13 @@
 import path from 'node:path';
 import { Figures } from '../lib/figures.js';
 import { log } from '../lib/log.js';
-import { assertAllCompleted, createWorkflow, processed, startBatch, waitBatch } from '../lib/omics.js';
-import { removeDir, tempDir } from '../lib/paths.js';
+import { s3cp } from '../../test/support/cli.js';
+import { writeSettingsFile } from '../../test/support/settings-file.js';
+import { assertAllCompleted, benchWorkflow, processed, startBatch, waitBatch } from '../lib/omics.js';
+import { removeDir, tempDir } from '../lib/temp-dirs.js';
 import { procStatus, RssSampler, toMB } from '../lib/rss.js';
-import { s3cp, startOmicsd, type Omicsd } from '../lib/server.js';
-import { smallEntry, writeSettingsFile } from '../lib/settings-file.js';
+import { startOmicsd, type Omicsd } from '../lib/server.js';
+import { smallEntry } from '../lib/settings-file.js';
 import type { Profile } from '../profile.js';
 
 /** One batch of `n` runs from StartRunBatch to PROCESSED on a fresh server: wall time and peak RSS. */
@@ -15,10 +17,10 @@ async function oneBatch(n: number) {
   let server: Omicsd | undefined;
   let rss: RssSampler | undefined;
   try {
-    writeSettingsFile(path.join(dir, 'runs.json'), n, smallEntry);
-    await s3cp(dataDir, path.join(dir, 'runs.json'), 's3://bench-in/runs.json');
+    writeSettingsFile(path.join(dir, 'runs.json'), n, smallEntry, 1);
+    await s3cp(path.join(dir, 'runs.json'), 's3://bench-in/runs.json', dataDir);
     server = await startOmicsd({ dataDir, simRunMs: 0, startRunRate: 0, maxRuns: 0 });
-    const workflowId = await createWorkflow(server.client);
+    const workflowId = await benchWorkflow(server.client);
     rss = new RssSampler(server.pid).start();
     const t = performance.now();
     const batchId = await startBatch(server.client, workflowId, { s3Uri: 's3://bench-in/runs.json' }, `e2e-${n}`);

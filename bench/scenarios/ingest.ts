@@ -1,11 +1,14 @@
 import path from 'node:path';
 import { Figures } from '../lib/figures.js';
 import { log } from '../lib/log.js';
-import { createWorkflow, sleep, startBatch, waitBatch } from '../lib/omics.js';
-import { removeDir, tempDir } from '../lib/paths.js';
+import { s3cp } from '../../test/support/cli.js';
+import { writeSettingsFile } from '../../test/support/settings-file.js';
+import { sleep } from '../../test/support/wait.js';
+import { benchWorkflow, startBatch, waitBatch } from '../lib/omics.js';
+import { removeDir, tempDir } from '../lib/temp-dirs.js';
 import { RssSampler, toMB } from '../lib/rss.js';
-import { s3cp, startOmicsd, type Omicsd } from '../lib/server.js';
-import { bigEntry, parseRate, readRate, writeSettingsFile } from '../lib/settings-file.js';
+import { startOmicsd, type Omicsd } from '../lib/server.js';
+import { bigEntry, parseRate, readRate } from '../lib/settings-file.js';
 import type { Profile } from '../profile.js';
 
 /**
@@ -24,15 +27,15 @@ export async function ingest(p: Profile) {
   let rss: RssSampler | undefined;
   try {
     let t = performance.now();
-    const bytes = writeSettingsFile(file, n, bigEntry);
+    const bytes = writeSettingsFile(file, n, bigEntry, 1);
     log('ingest', `wrote ${n} entries, ${(bytes / 1e6).toFixed(0)} MB, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    await s3cp(dataDir, file, 's3://bench-in/settings.json');
+    await s3cp(file, 's3://bench-in/settings.json', dataDir);
     const read = await readRate(file);
     const parse = parseRate(n, bigEntry);
     log('ingest', `limits: file read ${read.mbps.toFixed(0)} MB/s, JSON.parse ${parse.mbps.toFixed(0)} MB/s`);
 
     server = await startOmicsd({ dataDir, simRunMs: 0, startRunRate: 0.001, startRunBurst: 1 });
-    const workflowId = await createWorkflow(server.client);
+    const workflowId = await benchWorkflow(server.client);
     rss = new RssSampler(server.pid).start();
     await sleep(300);
     const before = rss.now();

@@ -2,10 +2,12 @@ import path from 'node:path';
 import { ListRunsCommand, type OmicsClient } from '@aws-sdk/client-omics';
 import { Figures } from '../lib/figures.js';
 import { log } from '../lib/log.js';
-import { assertAllCompleted, createWorkflow, processed, startBatch, waitBatch } from '../lib/omics.js';
-import { removeDir, tempDir } from '../lib/paths.js';
-import { s3cp, startOmicsd, type Omicsd } from '../lib/server.js';
-import { smallEntry, writeSettingsFile } from '../lib/settings-file.js';
+import { s3cp } from '../../test/support/cli.js';
+import { writeSettingsFile } from '../../test/support/settings-file.js';
+import { assertAllCompleted, benchWorkflow, processed, startBatch, waitBatch } from '../lib/omics.js';
+import { removeDir, tempDir } from '../lib/temp-dirs.js';
+import { startOmicsd, type Omicsd } from '../lib/server.js';
+import { smallEntry } from '../lib/settings-file.js';
 import type { Profile } from '../profile.js';
 
 /** creationTime of every run of the batch, in ms, oldest first. */
@@ -46,10 +48,10 @@ export async function rate(p: Profile) {
   const dataDir = path.join(dir, 'data');
   let server: Omicsd | undefined;
   try {
-    writeSettingsFile(path.join(dir, 'rate.json'), n, smallEntry);
-    await s3cp(dataDir, path.join(dir, 'rate.json'), 's3://bench-in/rate.json');
+    writeSettingsFile(path.join(dir, 'rate.json'), n, smallEntry, 1);
+    await s3cp(path.join(dir, 'rate.json'), 's3://bench-in/rate.json', dataDir);
     server = await startOmicsd({ dataDir, simRunMs: 0, startRunRate: r });
-    const workflowId = await createWorkflow(server.client);
+    const workflowId = await benchWorkflow(server.client);
     const batchId = await startBatch(server.client, workflowId, { s3Uri: 's3://bench-in/rate.json' }, 'rate');
     assertAllCompleted(await waitBatch(server.client, batchId, processed, { timeoutMs: seconds * 3000 + 60_000, pollMs: 200 }), n);
     const times = await creationTimes(server.client, batchId, n);

@@ -3,10 +3,13 @@ import Database from 'better-sqlite3';
 import { GetBatchCommand, GetRunCommand, ListRunsInBatchCommand, type OmicsClient } from '@aws-sdk/client-omics';
 import { Figures } from '../lib/figures.js';
 import { log } from '../lib/log.js';
-import { assertAllCompleted, createWorkflow, processed, sleep, startBatch, waitBatch, type Batch } from '../lib/omics.js';
-import { removeDir, tempDir } from '../lib/paths.js';
-import { s3cp, startOmicsd, type Omicsd } from '../lib/server.js';
-import { smallEntry, writeSettingsFile } from '../lib/settings-file.js';
+import { s3cp } from '../../test/support/cli.js';
+import { writeSettingsFile } from '../../test/support/settings-file.js';
+import { sleep } from '../../test/support/wait.js';
+import { assertAllCompleted, benchWorkflow, processed, startBatch, waitBatch, type Batch } from '../lib/omics.js';
+import { removeDir, tempDir } from '../lib/temp-dirs.js';
+import { startOmicsd, type Omicsd } from '../lib/server.js';
+import { smallEntry } from '../lib/settings-file.js';
 import { summary } from '../lib/stats.js';
 import type { Profile } from '../profile.js';
 
@@ -92,14 +95,14 @@ export async function submit(p: Profile) {
   let server: Omicsd | undefined;
   try {
     const prepRuns = s.pageSize * s.deepPage;
-    writeSettingsFile(path.join(dir, 'prep.json'), prepRuns, smallEntry);
-    writeSettingsFile(path.join(dir, 'main.json'), s.runs, smallEntry);
-    await s3cp(dataDir, path.join(dir, 'prep.json'), 's3://bench-in/prep.json');
-    await s3cp(dataDir, path.join(dir, 'main.json'), 's3://bench-in/main.json');
+    writeSettingsFile(path.join(dir, 'prep.json'), prepRuns, smallEntry, 1);
+    writeSettingsFile(path.join(dir, 'main.json'), s.runs, smallEntry, 1);
+    await s3cp(path.join(dir, 'prep.json'), 's3://bench-in/prep.json', dataDir);
+    await s3cp(path.join(dir, 'main.json'), 's3://bench-in/main.json', dataDir);
 
     server = await startOmicsd({ dataDir, simRunMs: 0, startRunRate: 0, maxRuns: 0 });
     const { client } = server;
-    const workflowId = await createWorkflow(client);
+    const workflowId = await benchWorkflow(client);
     const prepId = await startBatch(client, workflowId, { s3Uri: 's3://bench-in/prep.json' }, 'reads');
     assertAllCompleted(await waitBatch(client, prepId, processed, { timeoutMs: 300_000, pollMs: 100 }), prepRuns);
     const reads = await readsOn(client, prepId, s.pageSize, s.deepPage);

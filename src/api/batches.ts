@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { arnOf } from '../domain/ids.js';
 import { validationError } from '../domain/errors.js';
+import { StartRunBatchInput } from '../domain/run-settings.js';
+import { id, parseInput } from '../domain/validation.js';
 import { batchItem, batchOut, entryOut } from './format.js';
 import { type Route, singleQuery } from './route.js';
-import { BatchIdBody, ListBatchQuery, ListRunsInBatchQuery, StartRunBatchInput } from './shapes.js';
-import { id, parseInput } from './validation.js';
+import { BatchIdBody, ListBatchQuery, ListRunsInBatchQuery } from './shapes.js';
 
 const BatchLabel = z.object({ batchId: id() });
 const DEFAULT_PAGE = 100;
@@ -19,8 +20,7 @@ export const batchRoutes: Route[] = [
   {
     operation: 'StartRunBatch', method: 'POST', path: '/runBatch', status: 201,
     async handler(req, s) {
-      const input = parseInput(StartRunBatchInput, req.body);
-      const b = await s.batches.start(input, req.body);
+      const b = await s.batches.start(parseInput(StartRunBatchInput, req.body), req.body);
       return { id: b.id, arn: arnOf(s.config, 'runBatch', b.id), status: b.status, uuid: b.uuid, tags: b.tags };
     },
   },
@@ -37,10 +37,8 @@ export const batchRoutes: Route[] = [
       const q = parseInput(ListBatchQuery, singleQuery(req.query, ['maxItems', 'startingToken', 'status', 'name', 'runGroupId']));
       const filters = { status: q.status, name: q.name, runGroupId: q.runGroupId };
       oneFilter(filters);
-      const limit = q.maxItems ?? DEFAULT_PAGE;
-      const after = s.tokens.read('ListBatch', filters, q.startingToken);
-      const rows = await s.store.listBatches(filters, { after, limit: limit + 1 });
-      const page = s.tokens.page('ListBatch', filters, rows, limit, (b) => Number(b.id));
+      const page = await s.tokens.list('ListBatch', filters, { startingToken: q.startingToken, limit: q.maxItems ?? DEFAULT_PAGE },
+        (p) => s.batches.list(filters, p), (b) => Number(b.id));
       return { items: page.items.map(batchItem), nextToken: page.nextToken };
     },
   },
@@ -69,12 +67,8 @@ export const batchRoutes: Route[] = [
       const q = parseInput(ListRunsInBatchQuery, singleQuery(req.query, ['maxItems', 'startingToken', 'submissionStatus', 'runSettingId', 'runId']));
       const filters = { submissionStatus: q.submissionStatus, runSettingId: q.runSettingId, runId: q.runId };
       oneFilter(filters);
-      await s.batches.get(batchId);
-      const limit = q.maxItems ?? DEFAULT_PAGE;
-      const scope = { batchId, ...filters };
-      const after = s.tokens.read('ListRunsInBatch', scope, q.startingToken);
-      const rows = await s.store.listEntries(batchId, filters, { after, limit: limit + 1 });
-      const page = s.tokens.page('ListRunsInBatch', scope, rows, limit, (e) => e.seq);
+      const page = await s.tokens.list('ListRunsInBatch', { batchId, ...filters }, { startingToken: q.startingToken, limit: q.maxItems ?? DEFAULT_PAGE },
+        (p) => s.batches.listRuns(batchId, filters, p), (e) => e.seq);
       return { runs: page.items.map((e) => entryOut(s.config, e)), nextToken: page.nextToken };
     },
   },

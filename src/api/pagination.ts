@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { validationError } from '../domain/errors.js';
+import type { PageRequest } from '../store/store.js';
 
 /**
  * Opaque, tamper-proof page tokens: the keyset cursor plus a digest of the operation and its filters,
@@ -37,6 +38,18 @@ export class PageTokens {
     const cursor = parseInt(parts[0], 36);
     if (!Number.isSafeInteger(cursor)) throw bad();
     return cursor;
+  }
+
+  /**
+   * One page of a list operation: the cursor from `startingToken` (checked against the operation and
+   * its filters), `limit + 1` items fetched after it, and the token for the next page when more exist.
+   */
+  async list<T>(
+    operation: string, filters: Record<string, unknown>, request: { startingToken?: string; limit: number },
+    fetch: (page: PageRequest) => Promise<T[]>, keyOf: (item: T) => number,
+  ): Promise<{ items: T[]; nextToken?: string }> {
+    const after = this.read(operation, filters, request.startingToken);
+    return this.page(operation, filters, await fetch({ after, limit: request.limit + 1 }), request.limit, keyOf);
   }
 
   /** Builds a page from `limit + 1` fetched items: the extra one only tells that more exist. */

@@ -1,8 +1,9 @@
 import type { Config } from '../config.js';
 import type { BatchService } from '../domain/batches/batch-service.js';
-import type { RunService } from '../domain/runs.js';
-import type { WorkflowService } from '../domain/workflows.js';
-import type { Store } from '../store/store.js';
+import type { RunGroupService } from '../domain/runs/run-group-service.js';
+import type { RunService } from '../domain/runs/run-service.js';
+import type { TagService } from '../domain/tag-service.js';
+import type { WorkflowService } from '../domain/workflows/workflow-service.js';
 import type { PageTokens } from './pagination.js';
 
 /** A decoded request: path labels, query (repeated keys as arrays) and the JSON body. */
@@ -14,16 +15,18 @@ export interface ApiRequest {
   body: Record<string, unknown>;
 }
 
+/** What handlers call: the domain services, and the page tokens of list operations. */
 export interface Services {
   config: Config;
-  store: Store;
   runs: RunService;
   workflows: WorkflowService;
+  runGroups: RunGroupService;
   batches: BatchService;
+  tags: TagService;
   tokens: PageTokens;
 }
 
-/** One operation of the routing table in wire-protocol.md §2. Handlers return the JSON output, or nothing for Unit outputs. */
+/** One operation of the routing table (docs/api.md). Handlers return the JSON output, or nothing for Unit outputs. */
 export interface Route {
   operation: string;
   method: 'GET' | 'POST' | 'DELETE';

@@ -5,5 +5,5 @@ import { runRoutes } from './runs.js';
 import { tagRoutes } from './tags.js';
 import { workflowRoutes } from './workflows.js';
 
-/** Every operation omicsd serves (wire-protocol.md §2). */
+/** Every operation omicsd serves (docs/api.md). */
 export const routes: Route[] = [...batchRoutes, ...runRoutes, ...workflowRoutes, ...runGroupRoutes, ...tagRoutes];

@@ -1,12 +1,9 @@
 import { z } from 'zod';
 import { arnOf } from '../domain/ids.js';
-import { conflict, notFound } from '../domain/errors.js';
-import { requestHash } from '../domain/hash.js';
-import { createdRecord } from '../domain/idempotency.js';
+import { id, parseInput } from '../domain/validation.js';
 import { runGroupOut } from './format.js';
 import { type Route, singleQuery } from './route.js';
 import { CreateRunGroupInput, ListByNameQuery, UpdateRunGroupInput } from './shapes.js';
-import { id, parseInput } from './validation.js';
 
 const GroupLabel = z.object({ id: id() });
 
@@ -14,21 +11,14 @@ export const runGroupRoutes: Route[] = [
   {
     operation: 'CreateRunGroup', method: 'POST', path: '/runGroup', status: 201,
     async handler(req, s) {
-      const input = parseInput(CreateRunGroupInput, req.body);
-      const res = await s.store.createRunGroup({
-        name: input.name, maxCpus: input.maxCpus, maxRuns: input.maxRuns, maxDuration: input.maxDuration, maxGpus: input.maxGpus,
-        creationTime: Date.now(), requestId: input.requestId, requestHash: requestHash(req.body), tags: input.tags ?? {},
-      });
-      const group = createdRecord(res, input.requestId);
+      const group = await s.runGroups.create(parseInput(CreateRunGroupInput, req.body), req.body);
       return { arn: arnOf(s.config, 'runGroup', group.id), id: group.id, tags: group.tags };
     },
   },
   {
     operation: 'GetRunGroup', method: 'GET', path: '/runGroup/:id', status: 200,
     async handler(req, s) {
-      const { id: groupId } = parseInput(GroupLabel, req.params);
-      const g = await s.store.getRunGroup(groupId);
-      if (!g) throw notFound(`Run group ${groupId} not found`);
+      const g = await s.runGroups.get(parseInput(GroupLabel, req.params).id);
       return { ...runGroupOut(s.config, g), tags: g.tags };
     },
   },
@@ -37,27 +27,21 @@ export const runGroupRoutes: Route[] = [
     async handler(req, s) {
       const q = parseInput(ListByNameQuery, singleQuery(req.query, ['name', 'startingToken', 'maxResults']));
       const filters = { name: q.name };
-      const limit = q.maxResults ?? 100;
-      const after = s.tokens.read('ListRunGroups', filters, q.startingToken);
-      const rows = await s.store.listRunGroups(filters, { after, limit: limit + 1 });
-      const page = s.tokens.page('ListRunGroups', filters, rows, limit, (g) => Number(g.id));
+      const page = await s.tokens.list('ListRunGroups', filters, { startingToken: q.startingToken, limit: q.maxResults ?? 100 },
+        (p) => s.runGroups.list(filters, p), (g) => Number(g.id));
       return { items: page.items.map((g) => runGroupOut(s.config, g)), nextToken: page.nextToken };
     },
   },
   {
     operation: 'UpdateRunGroup', method: 'POST', path: '/runGroup/:id', status: 202,
     async handler(req, s) {
-      const { id: groupId } = parseInput(GroupLabel, req.params);
-      if (!(await s.store.updateRunGroup(groupId, parseInput(UpdateRunGroupInput, req.body)))) throw notFound(`Run group ${groupId} not found`);
+      await s.runGroups.update(parseInput(GroupLabel, req.params).id, parseInput(UpdateRunGroupInput, req.body));
     },
   },
   {
     operation: 'DeleteRunGroup', method: 'DELETE', path: '/runGroup/:id', status: 202,
     async handler(req, s) {
-      const { id: groupId } = parseInput(GroupLabel, req.params);
-      const res = await s.store.deleteRunGroup(groupId);
-      if (res === 'missing') throw notFound(`Run group ${groupId} not found`);
-      if (res === 'active') throw conflict(`Run group ${groupId} has runs that are not finished`);
+      await s.runGroups.delete(parseInput(GroupLabel, req.params).id);
     },
   },
 ];

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { arnOf } from '../domain/ids.js';
-import { notFound } from '../domain/errors.js';
+import { StartRunInput } from '../domain/run-settings.js';
+import { id, parseInput } from '../domain/validation.js';
 import { runItem, runOut, taskDetailOut, taskOut } from './format.js';
 import { type Route, definitionUrl, many, singleQuery } from './route.js';
-import { GetRunQuery, ListRunTasksQuery, ListRunsQuery, StartRunInput } from './shapes.js';
-import { id, parseInput } from './validation.js';
+import { GetRunQuery, ListRunTasksQuery, ListRunsQuery } from './shapes.js';
 
 const RunLabel = z.object({ id: id() });
 const TaskLabel = z.object({ id: id(), taskId: id() });
@@ -27,8 +27,7 @@ export const runRoutes: Route[] = [
     async handler(req, s) {
       const { id: runId } = parseInput(RunLabel, req.params);
       const q = parseInput(GetRunQuery, { export: many(req.query.export) });
-      const run = await s.store.getRun(runId);
-      if (!run) throw notFound(`Run ${runId} not found`);
+      const run = await s.runs.get(runId);
       return { ...runOut(s.config, run), definition: q.export?.includes('DEFINITION') ? definitionUrl(req, run.workflowId) : undefined };
     },
   },
@@ -37,10 +36,8 @@ export const runRoutes: Route[] = [
     async handler(req, s) {
       const q = parseInput(ListRunsQuery, singleQuery(req.query, ['name', 'runGroupId', 'batchId', 'startingToken', 'maxResults', 'status']));
       const filters = { name: q.name, runGroupId: q.runGroupId, batchId: q.batchId, status: q.status };
-      const limit = q.maxResults ?? DEFAULT_PAGE;
-      const after = s.tokens.read('ListRuns', filters, q.startingToken);
-      const rows = q.status === 'DELETED' ? [] : await s.store.listRuns(filters, { after, limit: limit + 1 });
-      const page = s.tokens.page('ListRuns', filters, rows, limit, (r) => Number(r.id));
+      const page = await s.tokens.list('ListRuns', filters, { startingToken: q.startingToken, limit: q.maxResults ?? DEFAULT_PAGE },
+        (p) => s.runs.list(filters, p), (r) => Number(r.id));
       return { items: page.items.map((r) => runItem(s.config, r)), nextToken: page.nextToken };
     },
   },
@@ -61,12 +58,8 @@ export const runRoutes: Route[] = [
     async handler(req, s) {
       const { id: runId } = parseInput(RunLabel, req.params);
       const q = parseInput(ListRunTasksQuery, singleQuery(req.query, ['status', 'startingToken', 'maxResults']));
-      if (!(await s.store.getRun(runId))) throw notFound(`Run ${runId} not found`);
-      const limit = q.maxResults ?? DEFAULT_PAGE;
-      const scope = { runId, status: q.status };
-      const after = s.tokens.read('ListRunTasks', scope, q.startingToken);
-      const rows = await s.store.listTasks(runId, { status: q.status }, { after, limit: limit + 1 });
-      const page = s.tokens.page('ListRunTasks', scope, rows, limit, (t) => Number(t.id));
+      const page = await s.tokens.list('ListRunTasks', { runId, status: q.status }, { startingToken: q.startingToken, limit: q.maxResults ?? DEFAULT_PAGE },
+        (p) => s.runs.listTasks(runId, { status: q.status }, p), (t) => Number(t.id));
       return { items: page.items.map(taskOut), nextToken: page.nextToken };
     },
   },
@@ -74,10 +67,7 @@ export const runRoutes: Route[] = [
     operation: 'GetRunTask', method: 'GET', path: '/run/:id/task/:taskId', status: 200,
     async handler(req, s) {
       const { id: runId, taskId } = parseInput(TaskLabel, req.params);
-      if (!(await s.store.getRun(runId))) throw notFound(`Run ${runId} not found`);
-      const task = await s.store.getTask(runId, taskId);
-      if (!task) throw notFound(`Task ${taskId} of run ${runId} not found`);
-      return taskDetailOut(task);
+      return taskDetailOut(await s.runs.getTask(runId, taskId));
     },
   },
 ];

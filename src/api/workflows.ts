@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { arnOf } from '../domain/ids.js';
 import { notFound } from '../domain/errors.js';
+import { arnOf } from '../domain/ids.js';
+import { id, parseInput } from '../domain/validation.js';
 import { workflowItem, workflowOut } from './format.js';
 import { type Route, definitionUrl, many, singleQuery } from './route.js';
 import { CreateWorkflowInput, GetWorkflowQuery, ListWorkflowsQuery, UpdateWorkflowInput } from './shapes.js';
-import { id, parseInput } from './validation.js';
 
 const WorkflowLabel = z.object({ id: id() });
 
@@ -31,10 +31,7 @@ export const workflowRoutes: Route[] = [
     // Not an AWS operation: the download behind the `definition` link that export=DEFINITION returns.
     operation: 'GetWorkflowDefinition', method: 'GET', path: '/workflow/:id/definition', status: 200,
     async handler(req, s) {
-      const { id: wfId } = parseInput(WorkflowLabel, req.params);
-      const zip = await s.store.getWorkflowDefinition(wfId);
-      if (!zip) throw notFound(`Workflow ${wfId} has no stored definition`);
-      return zip;
+      return s.workflows.definition(parseInput(WorkflowLabel, req.params).id);
     },
   },
   {
@@ -42,10 +39,8 @@ export const workflowRoutes: Route[] = [
     async handler(req, s) {
       const q = parseInput(ListWorkflowsQuery, singleQuery(req.query, ['type', 'name', 'startingToken', 'maxResults']));
       const filters = { name: q.name, type: q.type };
-      const limit = q.maxResults ?? 100;
-      const after = s.tokens.read('ListWorkflows', filters, q.startingToken);
-      const rows = q.type === 'READY2RUN' ? [] : await s.store.listWorkflows({ name: q.name }, { after, limit: limit + 1 });
-      const page = s.tokens.page('ListWorkflows', filters, rows, limit, (w) => Number(w.id));
+      const page = await s.tokens.list('ListWorkflows', filters, { startingToken: q.startingToken, limit: q.maxResults ?? 100 },
+        (p) => s.workflows.list(filters, p), (w) => Number(w.id));
       return { items: page.items.map((w) => workflowItem(s.config, w)), nextToken: page.nextToken };
     },
   },

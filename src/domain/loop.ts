@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Turns } from './turns.js';
+import type { EventLoopShare } from './event-loop-share.js';
 
 /**
  * A background worker: runs `step` while it reports more work, then sleeps until woken or until
@@ -11,7 +11,7 @@ export class Loop {
   private stopped = false;
   private pending = false;
 
-  constructor(private name: string, private step: () => Promise<boolean>, private turns: Turns, private log: Logger, private pollMs = 1000) {}
+  constructor(private name: string, private step: () => Promise<boolean>, private share: EventLoopShare, private log: Logger, private pollMs = 1000) {}
 
   start() {
     this.done = this.run();
@@ -30,7 +30,7 @@ export class Loop {
 
   private async run() {
     while (!this.stopped) {
-      await this.turns.next();
+      await this.share.turn();
       this.pending = false;
       let more = false;
       try {

@@ -15,9 +15,6 @@ export const BATCH_STATUSES = [
   'PROCESSED', 'RUNS_DELETING', 'RUNS_DELETE_FAILED', 'RUNS_DELETED',
 ] as const;
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
-export const CANCELLABLE_BATCH_STATUSES: readonly BatchStatus[] = ['PENDING', 'SUBMITTING', 'INPROGRESS'];
-export const RUNS_DELETABLE_BATCH_STATUSES: readonly BatchStatus[] = ['PROCESSED', 'CANCELLED'];
-export const DELETABLE_BATCH_STATUSES: readonly BatchStatus[] = ['PROCESSED', 'FAILED', 'CANCELLED', 'RUNS_DELETE_FAILED', 'RUNS_DELETED'];
 
 export const SUBMISSION_STATUSES = ['SUCCESS', 'FAILED', 'CANCEL_SUCCESS', 'CANCEL_FAILED', 'DELETE_SUCCESS', 'DELETE_FAILED'] as const;
 export type SubmissionStatus = (typeof SUBMISSION_STATUSES)[number];
@@ -208,4 +205,18 @@ export interface RunTransition {
   at: number;
   statusMessage?: string;
   failureReason?: string;
+}
+
+/** A task's change as an executor reports it. */
+export interface TaskUpdate {
+  runId: string;
+  name: string;
+  status: TaskStatus;
+  at: number;
+  cpus?: number;
+  memory?: number;
+  gpus?: number;
+  statusMessage?: string;
+  failureReason?: string;
+  logStream?: string;
 }

@@ -28,9 +28,10 @@ export class TokenBucket {
 
   /** Takes as many whole tokens as are available, up to `max`. */
   take(max: number): number {
+    if (max <= 0) return 0;
     if (this.unlimited) return max;
     this.refill();
-    const n = Math.min(max, Math.floor(this.tokens));
+    const n = Math.min(max, this.wholeTokens());
     this.tokens -= n;
     return n;
   }
@@ -44,6 +45,11 @@ export class TokenBucket {
   msUntilNext(): number {
     if (this.unlimited) return 0;
     this.refill();
-    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+    return this.wholeTokens() >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+  }
+
+  /** Whole tokens held; refills summed in steps can land a hair below a whole number (0.9999999999999999). */
+  private wholeTokens() {
+    return Math.floor(this.tokens + 1e-9);
   }
 }

@@ -1,5 +1,4 @@
-import type { RunRecord, RunTransition } from '../domain/model.js';
-import type { TaskUpdate } from '../store/store.js';
+import type { RunRecord, RunTransition, TaskUpdate } from '../domain/model.js';
 
 /** Where an executor reports what its runs do; the service commits these to the store. */
 export interface RunReporter {

@@ -1,8 +1,6 @@
 import type { RunRecord, RunStatus } from '../domain/model.js';
+import { SIMULATE_KEY } from '../domain/runs/parameters.js';
 import type { Executor, RunReporter } from './executor.js';
-
-/** The parameter key that steers a simulated run; exempt from the parameter-template check. */
-export const SIMULATE_KEY = '__omicsd_simulate';
 
 interface Plan {
   outcome: 'COMPLETED' | 'FAILED';

@@ -11,16 +11,15 @@
  * `fp` fingerprints the content file (inode, size, mtime ns). A sidecar whose fp differs from the file's
  * (the file was replaced or edited by hand) is ignored: the MD5 is recomputed by streaming and the sidecar
  * refreshed, so the ETag changes whenever content changes. Because a filesystem cannot hold both `a` and
- * `a/b`, such keys conflict (ValidationException), unlike real S3.
+ * `a/b`, such keys conflict (ObjectRequestError), unlike real S3.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { constants as fsc, type BigIntStats } from 'node:fs';
 import { lstat, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { ServiceError, accessDenied, notFound, validationError } from '../domain/errors.js';
+import { ObjectAccessDeniedError, ObjectChangedError, ObjectNotFoundError, ObjectRequestError } from './errors.js';
 import {
-  ObjectChangedError,
   bucketNameProblem,
   describeValue,
   formatS3Uri,
@@ -113,7 +112,7 @@ export class FsObjectStore implements ObjectStore {
       await mkdir(dir, { recursive: true });
     } catch (err) {
       if (errCode(err) === 'ENOTDIR' || errCode(err) === 'EEXIST') {
-        throw validationError(`Cannot write ${formatS3Uri(loc)}: a prefix of the key is an existing object`);
+        throw new ObjectRequestError(`Cannot write ${formatS3Uri(loc)}: a prefix of the key is an existing object`);
       }
       throw this.mapFsError(err, loc);
     }
@@ -140,7 +139,7 @@ export class FsObjectStore implements ObjectStore {
       };
       const expected = options.contentLength;
       const lengthError = (actual: string) =>
-        validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${expected}`);
+        new ObjectRequestError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${expected}`);
       for await (const chunk of toChunks(body)) {
         hash.update(chunk);
         size += chunk.length;
@@ -156,7 +155,7 @@ export class FsObjectStore implements ObjectStore {
         await rename(tmp, paths.data);
       } catch (err) {
         if (errCode(err) === 'EISDIR' || errCode(err) === 'ENOTEMPTY' || errCode(err) === 'ENOTDIR') {
-          throw validationError(`Cannot write ${formatS3Uri(loc)}: other objects exist under the prefix "${loc.key}/"`);
+          throw new ObjectRequestError(`Cannot write ${formatS3Uri(loc)}: other objects exist under the prefix "${loc.key}/"`);
         }
         throw err;
       }
@@ -177,9 +176,9 @@ export class FsObjectStore implements ObjectStore {
 
   async *list(bucket: string, prefix: string): AsyncIterable<{ key: string; size: number; etag: string }> {
     const problem = bucketNameProblem(bucket);
-    if (problem) throw validationError(`Invalid bucket name ${describeValue(bucket)}: ${problem}`);
+    if (problem) throw new ObjectRequestError(`Invalid bucket name ${describeValue(bucket)}: ${problem}`);
     const dataRoot = join(this.rootDir, bucket, 'data');
-    if (!(await isDirectory(dataRoot))) throw notFound(`The specified bucket does not exist: s3://${bucket}`);
+    if (!(await isDirectory(dataRoot))) throw new ObjectNotFoundError(`The specified bucket does not exist: s3://${bucket}`);
     // Start the walk at the deepest folder the prefix names; only its last partial segment filters names.
     const cut = prefix.lastIndexOf('/') + 1;
     const dirSegments = prefix.slice(0, cut).split('/').slice(0, -1);
@@ -238,7 +237,7 @@ export class FsObjectStore implements ObjectStore {
         const { info } = await this.describe(fh, paths, loc);
         yield { key, size: info.size, etag: info.etag };
       } catch (err) {
-        if (!(err instanceof ServiceError && err.type === 'ResourceNotFoundException')) throw err;
+        if (!(err instanceof ObjectNotFoundError)) throw err;
       } finally {
         await fh.close();
       }
@@ -247,9 +246,9 @@ export class FsObjectStore implements ObjectStore {
 
   private paths(loc: S3Location): Paths {
     const bucketProblem = bucketNameProblem(loc.bucket);
-    if (bucketProblem) throw validationError(`Invalid bucket name ${describeValue(loc.bucket)}: ${bucketProblem}`);
+    if (bucketProblem) throw new ObjectRequestError(`Invalid bucket name ${describeValue(loc.bucket)}: ${bucketProblem}`);
     const problem = fsKeyProblem(loc.key);
-    if (problem) throw validationError(`Invalid object key ${describeValue(loc.key)}: ${problem}`);
+    if (problem) throw new ObjectRequestError(`Invalid object key ${describeValue(loc.key)}: ${problem}`);
     const segments = loc.key.split('/');
     const metaRoot = join(this.rootDir, loc.bucket, 'meta');
     return { data: join(this.rootDir, loc.bucket, 'data', ...segments), meta: join(metaRoot, ...segments), metaRoot };
@@ -319,16 +318,16 @@ export class FsObjectStore implements ObjectStore {
 
   private async missing(loc: S3Location) {
     if (!(await isDirectory(join(this.rootDir, loc.bucket, 'data')))) {
-      return notFound(`The specified bucket does not exist: s3://${loc.bucket}`);
+      return new ObjectNotFoundError(`The specified bucket does not exist: s3://${loc.bucket}`);
     }
-    return notFound(`The specified key does not exist: ${formatS3Uri(loc)}`);
+    return new ObjectNotFoundError(`The specified key does not exist: ${formatS3Uri(loc)}`);
   }
 
   private mapFsError(err: unknown, loc: S3Location): unknown {
     const code = errCode(err);
-    if (code === 'EACCES' || code === 'EPERM') return accessDenied(`Access denied: ${formatS3Uri(loc)}`);
+    if (code === 'EACCES' || code === 'EPERM') return new ObjectAccessDeniedError(`Access denied: ${formatS3Uri(loc)}`);
     if (code === 'ENAMETOOLONG') {
-      return validationError(`Invalid object key ${describeValue(loc.key)}: a path segment is too long for the filesystem`);
+      return new ObjectRequestError(`Invalid object key ${describeValue(loc.key)}: a path segment is too long for the filesystem`);
     }
     return err;
   }

@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { notFound, validationError } from '../domain/errors.js';
+import { ObjectNotFoundError, ObjectRequestError } from './errors.js';
 import { FsObjectStore } from './fs-object-store.js';
 import { parseS3Uri, type ObjectInfo, type ObjectStore, type S3Location } from './object-store.js';
 import { S3ObjectStore } from './s3-object-store.js';
 
 export * from './object-store.js';
+export * from './errors.js';
 export { FsObjectStore } from './fs-object-store.js';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3-object-store.js';
 
@@ -24,9 +25,9 @@ export async function copyFileToStore(
 ): Promise<ObjectInfo & { location: S3Location }> {
   const location = parseS3Uri(uri, 'destination');
   const st = await stat(localPath).catch((err: NodeJS.ErrnoException) => {
-    throw err.code === 'ENOENT' ? notFound(`No such file: ${localPath}`) : err;
+    throw err.code === 'ENOENT' ? new ObjectNotFoundError(`No such file: ${localPath}`) : err;
   });
-  if (!st.isFile()) throw validationError(`Not a regular file: ${localPath}`);
+  if (!st.isFile()) throw new ObjectRequestError(`Not a regular file: ${localPath}`);
   if (st.size === 0) return { ...(await store.write(location, Buffer.alloc(0), { contentLength: 0 })), location };
   // Bound the read to the size we announce, so a file still growing cannot overrun contentLength.
   const body = createReadStream(localPath, { start: 0, end: st.size - 1 });

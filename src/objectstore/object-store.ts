@@ -1,4 +1,6 @@
-import { validationError } from '../domain/errors.js';
+import { ObjectRequestError } from './errors.js';
+
+export * from './errors.js';
 
 export interface S3Location {
   bucket: string;
@@ -21,7 +23,7 @@ export interface ReadOptions {
 }
 
 export interface ObjectStore {
-  /** Metadata; throws notFound(...) (ResourceNotFoundException) for a missing bucket/object, accessDenied(...) for 403. */
+  /** Metadata; throws ObjectNotFoundError for a missing bucket/object, ObjectAccessDeniedError for 403. */
   head(loc: S3Location): Promise<ObjectInfo>;
   /**
    * Streams the object. With ifMatch, the read is pinned to that ETag; on mismatch throws ObjectChangedError.
@@ -37,17 +39,6 @@ export interface ObjectStore {
   /** Lists objects under a prefix (all pages). */
   list(bucket: string, prefix: string): AsyncIterable<{ key: string; size: number; etag: string }>;
   close(): Promise<void>;
-}
-
-/** The object no longer has the ETag a read was pinned to. */
-export class ObjectChangedError extends Error {
-  constructor(
-    readonly expected: string,
-    readonly actual: string,
-  ) {
-    super(`Object changed: expected ETag ${expected}, found ${actual}`);
-    this.name = 'ObjectChangedError';
-  }
 }
 
 /** Compares ETags ignoring surrounding quotes, so `abc` and `"abc"` match. */
@@ -95,9 +86,9 @@ export function describeValue(value: string): string {
   return JSON.stringify(shown);
 }
 
-/** Parses `s3://bucket/key`; throws validationError naming `field` when the URI is not acceptable. */
+/** Parses `s3://bucket/key`; throws ObjectRequestError naming `field` when the URI is not acceptable. */
 export function parseS3Uri(uri: string, field: string, options: { allowEmptyKey?: boolean } = {}): S3Location {
-  const fail = (reason: string) => validationError(`Invalid ${field} ${describeValue(uri)}: ${reason}`);
+  const fail = (reason: string) => new ObjectRequestError(`Invalid ${field} ${describeValue(uri)}: ${reason}`);
   if (typeof uri !== 'string' || !uri.startsWith('s3://')) throw fail('expected an S3 URI of the form s3://bucket/key');
   const rest = uri.slice('s3://'.length);
   const slash = rest.indexOf('/');

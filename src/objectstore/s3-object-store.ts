@@ -13,10 +13,18 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { ServiceError, accessDenied, notFound, validationError } from '../domain/errors.js';
 import {
+  ObjectAccessDeniedError,
   ObjectChangedError,
+  ObjectNotFoundError,
+  ObjectRequestError,
+  ObjectStoreError,
+} from './errors.js';
+import {
+  bucketNameProblem,
+  describeValue,
   formatS3Uri,
+  keyProblem,
   quoteEtag,
   sameEtag,
   type ObjectBody,
@@ -71,6 +79,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async head(loc: S3Location): Promise<ObjectInfo> {
+    checkLocation(loc);
     try {
       const res = await this.client.send(new HeadObjectCommand({ Bucket: loc.bucket, Key: loc.key }));
       return { etag: res.ETag ?? '', size: res.ContentLength ?? 0 };
@@ -80,7 +89,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async read(loc: S3Location, options: ReadOptions = {}): Promise<{ info: ObjectInfo; body: ObjectBody }> {
+    checkLocation(loc);
     const expected = options.ifMatch;
+    const range = options.range;
+    // "bytes=5-4" is not a valid range, and S3 ignores an invalid Range header (answering with the whole object).
+    if (range && range.end <= range.start) return this.emptyRead(loc, expected);
     let res;
     try {
       res = await this.client.send(
@@ -88,13 +101,15 @@ export class S3ObjectStore implements ObjectStore {
           Bucket: loc.bucket,
           Key: loc.key,
           IfMatch: expected === undefined ? undefined : quoteEtag(expected),
-          Range: options.range ? `bytes=${options.range.start}-${options.range.end - 1}` : undefined,
+          Range: range ? `bytes=${range.start}-${range.end - 1}` : undefined,
         }),
       );
     } catch (err) {
       if (expected !== undefined && (statusOf(err) === 412 || nameOf(err) === 'PreconditionFailed')) {
         throw new ObjectChangedError(expected, (await this.head(loc)).etag);
       }
+      // 416: the range starts at or beyond the end of the object; like a file read there, that is zero bytes.
+      if (range && (statusOf(err) === 416 || nameOf(err) === 'InvalidRange')) return this.emptyRead(loc, expected);
       throw mapError(err, loc);
     }
     const body = res.Body as Readable | undefined;
@@ -107,17 +122,25 @@ export class S3ObjectStore implements ObjectStore {
     return { info, body: body ?? Readable.from([]) };
   }
 
+  /** A read of zero bytes of an existing object, still honouring ifMatch. */
+  private async emptyRead(loc: S3Location, expected: string | undefined): Promise<{ info: ObjectInfo; body: ObjectBody }> {
+    const info = await this.head(loc);
+    if (expected !== undefined && !sameEtag(expected, info.etag)) throw new ObjectChangedError(expected, info.etag);
+    return { info: { ...info, size: 0 }, body: Readable.from([]) };
+  }
+
   async write(
     loc: S3Location,
     body: Buffer | string | NodeJS.ReadableStream,
     options: { contentLength?: number } = {},
   ): Promise<ObjectInfo> {
+    checkLocation(loc);
     await this.ensureBucket(loc);
     try {
       if (typeof body === 'string' || Buffer.isBuffer(body)) {
         const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
         if (options.contentLength !== undefined && options.contentLength !== buf.length) {
-          throw validationError(
+          throw new ObjectRequestError(
             `Cannot write ${formatS3Uri(loc)}: body is ${buf.length} bytes but contentLength is ${options.contentLength}`,
           );
         }
@@ -127,7 +150,7 @@ export class S3ObjectStore implements ObjectStore {
       if (length !== undefined && length <= MAX_SINGLE_PUT) return await this.putStream(loc, body, length);
       return await this.multipartUpload(loc, body, length);
     } catch (err) {
-      throw err instanceof ServiceError ? err : mapError(err, loc);
+      throw err instanceof ObjectStoreError ? err : mapError(err, loc);
     }
   }
 
@@ -135,6 +158,7 @@ export class S3ObjectStore implements ObjectStore {
     // ListObjects (V1) paged by Marker rather than V2 continuation tokens: s3rver builds V2 tokens with DES,
     // which OpenSSL 3 (Node >= 17) refuses, so every truncated V2 page fails there. Without a delimiter the two
     // versions list the same keys, and V1 is served by AWS and every S3-compatible server we know of.
+    checkBucket(bucket);
     let marker: string | undefined;
     for (;;) {
       let page;
@@ -182,7 +206,7 @@ export class S3ObjectStore implements ObjectStore {
     const abort = new AbortController();
     let failure: unknown;
     const lengthError = (actual: string) =>
-      validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${length}`);
+      new ObjectRequestError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${length}`);
     async function* checked(): AsyncGenerator<Buffer> {
       let seen = 0;
       let held: Buffer | undefined;
@@ -236,7 +260,7 @@ export class S3ObjectStore implements ObjectStore {
     let partNumber = 0;
     const upload = (buf: Buffer) => {
       const number = ++partNumber;
-      if (number > MAX_PARTS) throw validationError(`Cannot write ${formatS3Uri(loc)}: body exceeds ${MAX_PARTS} parts`);
+      if (number > MAX_PARTS) throw new ObjectRequestError(`Cannot write ${formatS3Uri(loc)}: body exceeds ${MAX_PARTS} parts`);
       total += buf.length;
       // Never rejects (a rejection while we await the source would be unhandled); failures are recorded instead.
       const p: Promise<void> = this.client
@@ -307,9 +331,24 @@ export class S3ObjectStore implements ObjectStore {
   }
 }
 
+/**
+ * The backend-independent bucket and key rules, checked before anything is sent: the SDK would otherwise turn an
+ * empty key into a bucket-level request, and a lone surrogate into U+FFFD (another key) or a URIError.
+ */
+function checkLocation(loc: S3Location): void {
+  checkBucket(loc.bucket);
+  const problem = keyProblem(loc.key);
+  if (problem) throw new ObjectRequestError(`Invalid object key ${describeValue(loc.key)}: ${problem}`);
+}
+
+function checkBucket(bucket: string): void {
+  const problem = bucketNameProblem(bucket);
+  if (problem) throw new ObjectRequestError(`Invalid bucket name ${describeValue(bucket)}: ${problem}`);
+}
+
 function checkLength(loc: S3Location, actual: number, expected: number | undefined) {
   if (expected !== undefined && actual !== expected) {
-    throw validationError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${expected}`);
+    throw new ObjectRequestError(`Cannot write ${formatS3Uri(loc)}: body is ${actual} bytes but contentLength is ${expected}`);
   }
 }
 
@@ -338,13 +377,13 @@ async function* chunkParts(body: NodeJS.ReadableStream, size: number): AsyncGene
 function mapError(err: unknown, loc: S3Location): unknown {
   const name = nameOf(err);
   const status = statusOf(err);
-  if (name === 'NoSuchBucket') return notFound(`The specified bucket does not exist: s3://${loc.bucket}`);
+  if (name === 'NoSuchBucket') return new ObjectNotFoundError(`The specified bucket does not exist: s3://${loc.bucket}`);
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) {
-    return notFound(`The specified key does not exist: ${formatS3Uri(loc)}`);
+    return new ObjectNotFoundError(`The specified key does not exist: ${formatS3Uri(loc)}`);
   }
   if (status === 403 || name === 'AccessDenied') {
     const detail = name && name !== 'AccessDenied' && name !== 'Forbidden' ? ` (${name})` : '';
-    return accessDenied(`Access denied: ${formatS3Uri(loc)}${detail}`);
+    return new ObjectAccessDeniedError(`Access denied: ${formatS3Uri(loc)}${detail}`);
   }
   return err;
 }

@@ -4,8 +4,17 @@ import type { Logger } from 'pino';
 import { routes } from '../api/routes.js';
 import type { ApiRequest, Services } from '../api/route.js';
 import { ERROR_STATUS, ServiceError, validationError, type ErrorType } from '../domain/errors.js';
+import { ObjectStoreError } from '../objectstore/object-store.js';
 
 const BODY_LIMIT = 32 * 1024 * 1024;
+
+/** The API error an object-store failure reaches a client as (docs/errors.md). */
+const OBJECT_ERROR_TYPE: Record<ObjectStoreError['kind'], ErrorType> = {
+  NotFound: 'ResourceNotFoundException',
+  AccessDenied: 'AccessDeniedException',
+  InvalidRequest: 'ValidationException',
+  Changed: 'ConflictException',
+};
 
 function sendError(reply: FastifyReply, type: ErrorType | string, status: number, message: string) {
   return reply
@@ -74,6 +83,10 @@ export function buildApp(services: Services, log: Logger) {
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     if (err instanceof ServiceError) return sendError(reply, err.type, err.status, err.message);
+    if (err instanceof ObjectStoreError) {
+      const type = OBJECT_ERROR_TYPE[err.kind];
+      return sendError(reply, type, ERROR_STATUS[type], err.message);
+    }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, 'ValidationException', 400, `The request body is larger than ${BODY_LIMIT} bytes`);
     }

@@ -1,89 +1,144 @@
 import type {
-  BatchEntryRecord, BatchRecord, BatchStatus, Json, RunGroupRecord, RunRecord, RunSpec, RunStatus,
-  RunTransition, SubmissionStatus, Tags, TaskRecord, TaskStatus, WorkflowRecord, WorkflowStatus, WorkflowDoc,
+  BatchTransitionArgs, BatchTransitionName, BatchTransitionResult,
+} from '../domain/batches/batch-transitions.js';
+import type {
+  BatchEntryRecord, BatchRecord, BatchStatus, RunGroupRecord, RunRecord, RunSpec, RunStatus, RunTransition, SubmissionStatus,
+  Tags, TaskRecord, TaskStatus, TaskUpdate, WorkflowDoc, WorkflowRecord, WorkflowStatus,
 } from '../domain/model.js';
 
 /**
- * The durable store. Every method is one transaction: the store is the only hand-off between the
- * API, the batch engine and the executors, so each state change and the counters it moves are
- * committed together. A second SQL dialect implements this same interface.
+ * The durable store, one table family per member. Every method is one transaction: the store is the
+ * only hand-off between the API, the batch pipeline and the executors, so each state change and the
+ * counters it moves are committed together. The state machines themselves (which transitions exist,
+ * what they record) live in the domain; a dialect only writes them down in its SQL. A second dialect
+ * implements this same interface as a sibling of `sqlite/`.
  */
 export interface Store {
-  close(): Promise<void>;
-  getSecret(name: string, create: () => string): Promise<string>;
-
-  // Workflows
-  createWorkflow(rec: Omit<WorkflowRecord, 'id'>, definition: Buffer | null): Promise<IdempotentResult<WorkflowRecord>>;
-  getWorkflow(id: string): Promise<WorkflowRecord | undefined>;
-  getWorkflowDefinition(id: string): Promise<Buffer | undefined>;
-  setWorkflowDefinition(id: string, zip: Buffer): Promise<void>;
-  listWorkflowsInStatus(status: WorkflowStatus): Promise<WorkflowRecord[]>;
-  listWorkflows(filter: { name?: string }, page: PageRequest): Promise<WorkflowRecord[]>;
-  updateWorkflow(id: string, patch: { name?: string; status?: WorkflowStatus; doc?: Partial<WorkflowDoc> }): Promise<WorkflowRecord | undefined>;
-
-  // Run groups
-  createRunGroup(rec: Omit<RunGroupRecord, 'id'>): Promise<IdempotentResult<RunGroupRecord>>;
-  getRunGroup(id: string): Promise<RunGroupRecord | undefined>;
-  listRunGroups(filter: { name?: string }, page: PageRequest): Promise<RunGroupRecord[]>;
-  updateRunGroup(id: string, patch: Partial<Pick<RunGroupRecord, 'name' | 'maxCpus' | 'maxRuns' | 'maxDuration' | 'maxGpus'>>): Promise<boolean>;
-  /** Deletes the group unless one of its runs is active; returns 'active' in that case. */
-  deleteRunGroup(id: string): Promise<'deleted' | 'missing' | 'active'>;
-
-  // Runs
-  insertRun(run: NewRun, maxRuns: number): Promise<IdempotentResult<RunRecord> | 'quota'>;
-  getRun(id: string): Promise<RunRecord | undefined>;
-  listRuns(filter: RunFilter, page: PageRequest): Promise<RunRecord[]>;
-  /** Applies executor-reported changes in order; late or backward changes are ignored. */
-  applyTransitions(changes: RunTransition[], tasks: TaskUpdate[]): Promise<AppliedTransition[]>;
-  /** Cancels each listed run that is still cancellable. */
-  cancelRuns(runIds: string[], at: number): Promise<{ runId: string; previous?: RunStatus; cancelled: boolean }[]>;
-  deleteRun(id: string): Promise<'deleted' | 'missing' | RunStatus>;
-  /** Queued runs in start order (highest priority first, then oldest), skipping the given groups. */
-  queuedRuns(limit: number, excludeGroups: string[]): Promise<RunRecord[]>;
-  /** PENDING → STARTING for those of the runs still PENDING; returns their ids. */
-  markStarting(runIds: string[]): Promise<string[]>;
-  /** How many of `wanted` new runs fit under the run quota, after evicting finished REMOVE runs if needed. */
-  reserveRunSlots(wanted: number, maxRuns: number): Promise<number>;
+  readonly workflows: WorkflowTable;
+  readonly runGroups: RunGroupTable;
+  readonly runs: RunTable;
+  readonly tasks: TaskTable;
+  readonly tags: TagTable;
+  readonly batches: BatchTable;
+  readonly entries: BatchEntryTable;
   /** The resource a client token already created, if any. */
   findByRequest(kind: IdempotentKind, requestId: string): Promise<{ id: string; requestHash: string } | undefined>;
-  countActiveRuns(): Promise<{ total: number; byGroup: Map<string, number> }>;
+  /** A random secret kept in the store (made on first use), so every instance signs alike. */
+  getSecret(name: string, create: () => string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface WorkflowTable {
+  create(rec: Omit<WorkflowRecord, 'id'>, definition: Buffer | null): Promise<IdempotentResult<WorkflowRecord>>;
+  get(id: string): Promise<WorkflowRecord | undefined>;
+  getDefinition(id: string): Promise<Buffer | undefined>;
+  setDefinition(id: string, zip: Buffer): Promise<void>;
+  listInStatus(status: WorkflowStatus): Promise<WorkflowRecord[]>;
+  list(filter: { name?: string }, page: PageRequest): Promise<WorkflowRecord[]>;
+  update(id: string, patch: { name?: string; status?: WorkflowStatus; doc?: Partial<WorkflowDoc> }): Promise<WorkflowRecord | undefined>;
+}
+
+export interface RunGroupTable {
+  create(rec: Omit<RunGroupRecord, 'id'>): Promise<IdempotentResult<RunGroupRecord>>;
+  get(id: string): Promise<RunGroupRecord | undefined>;
+  list(filter: { name?: string }, page: PageRequest): Promise<RunGroupRecord[]>;
+  update(id: string, patch: RunGroupLimits & { name?: string }): Promise<boolean>;
+  /** Deletes the group unless one of its runs is not finished ('active'). */
+  delete(id: string): Promise<'deleted' | 'missing' | 'active'>;
+}
+
+export type RunGroupLimits = Partial<Pick<RunGroupRecord, 'maxCpus' | 'maxRuns' | 'maxDuration' | 'maxGpus'>>;
+
+export interface RunTable {
+  /** Inserts a run unless its client token was used; 'quota' when the run quota has no room even after evicting. */
+  insert(run: NewRun, maxRuns: number): Promise<IdempotentResult<RunRecord> | 'quota'>;
+  get(id: string): Promise<RunRecord | undefined>;
+  list(filter: RunFilter, page: PageRequest): Promise<RunRecord[]>;
+  listInStatus(statuses: readonly RunStatus[]): Promise<RunRecord[]>;
+  /** Applies reported changes in order (late or backward ones are ignored) and the task updates. */
+  applyTransitions(changes: RunTransition[], tasks: TaskUpdate[]): Promise<AppliedTransition[]>;
+  /** Cancels each listed run that is still cancellable. */
+  cancel(runIds: string[], at: number): Promise<{ runId: string; previous?: RunStatus; cancelled: boolean }[]>;
+  delete(id: string): Promise<'deleted' | 'missing' | RunStatus>;
+  /** Queued runs in start order (highest priority first, then oldest), skipping the given groups. */
+  queued(limit: number, excludeGroups: string[]): Promise<RunRecord[]>;
+  /** PENDING → STARTING for those of the runs still PENDING; returns their ids. */
+  markStarting(runIds: string[]): Promise<string[]>;
+  countActive(): Promise<{ total: number; byGroup: Map<string, number> }>;
   /** CPUs held by each run group's active runs: per run, the CPUs of its open tasks, at least 1. */
   activeCpusByGroup(): Promise<Map<string, number>>;
-  listRunsInStatus(statuses: RunStatus[]): Promise<RunRecord[]>;
+}
 
-  // Tasks
-  listTasks(runId: string, filter: { status?: TaskStatus }, page: PageRequest): Promise<TaskRecord[]>;
-  getTask(runId: string, taskId: string): Promise<TaskRecord | undefined>;
+export interface TaskTable {
+  list(runId: string, filter: { status?: TaskStatus }, page: PageRequest): Promise<TaskRecord[]>;
+  get(runId: string, taskId: string): Promise<TaskRecord | undefined>;
+}
 
-  // Tags of any resource
-  getTags(type: TaggableType, id: string): Promise<Tags | undefined>;
-  setTags(type: TaggableType, id: string, tags: Tags): Promise<boolean>;
+export interface TagTable {
+  get(type: TaggableType, id: string): Promise<Tags | undefined>;
+  set(type: TaggableType, id: string, tags: Tags): Promise<boolean>;
+}
 
-  // Batches
-  createBatch(rec: NewBatch): Promise<IdempotentResult<BatchRecord>>;
-  getBatch(id: string): Promise<BatchRecord | undefined>;
-  listBatches(filter: BatchFilter, page: PageRequest): Promise<BatchRecord[]>;
-  batchIdsInStatus(statuses: BatchStatus[]): Promise<string[]>;
-  /** Compare-and-set of the batch status; returns the status found (the new one when it moved). */
-  transitionBatch(id: string, from: readonly BatchStatus[], to: BatchStatus): Promise<{ moved: boolean; status?: BatchStatus }>;
-  failBatch(id: string, from: readonly BatchStatus[], reason: string, at: number): Promise<boolean>;
-  clearEntries(batchId: string): Promise<void>;
-  /** Inserts entries, ignoring a runSettingId already present; returns how many were new. */
-  insertEntries(batchId: string, entries: NewEntry[]): Promise<number>;
-  /** PENDING → SUBMITTING with the run count known. */
-  finishIngest(batchId: string, totalRuns: number): Promise<boolean>;
-  nextUnsubmittedEntries(batchId: string, limit: number): Promise<NewEntry[]>;
-  /** Records start outcomes and creates the runs, only if the batch is still SUBMITTING. */
-  submitEntries(batchId: string, outcomes: SubmissionOutcome[], at: number): Promise<{ applied: boolean; runs: RunRecord[] }>;
-  listEntries(batchId: string, filter: EntryFilter, page: PageRequest): Promise<BatchEntryRecord[]>;
-  /** One step of CancelRunBatch; `done` once every entry has been looked at (batch then CANCELLED). */
-  cancelBatchStep(batchId: string, limit: number, at: number): Promise<{ done: boolean; cancelledActive: string[] }>;
-  /** One step of DeleteRunBatch; `done` once every run was handled (batch then RUNS_DELETED or RUNS_DELETE_FAILED). */
-  deleteRunsStep(batchId: string, limit: number): Promise<{ done: boolean }>;
-  /** Removes the batch record at once; its entries go later, through purgeDeletedBatches. */
-  deleteBatch(id: string): Promise<'deleted' | 'missing' | BatchStatus>;
+export interface BatchTable {
+  create(rec: NewBatch): Promise<IdempotentResult<BatchRecord>>;
+  get(id: string): Promise<BatchRecord | undefined>;
+  list(filter: BatchFilter, page: PageRequest): Promise<BatchRecord[]>;
+  idsInStatus(statuses: readonly BatchStatus[]): Promise<string[]>;
+  /** Applies a named transition of the batch state machine atomically. */
+  transition(id: string, name: BatchTransitionName, args: BatchTransitionArgs): Promise<BatchTransitionResult>;
+  /** Removes the batch record at once (only in a deletable status); its entries go later, through purgeDeleted. */
+  delete(id: string): Promise<'deleted' | 'missing' | BatchStatus>;
   /** Deletes up to `limit` entries of deleted batches; false when none are left. */
-  purgeDeletedBatches(limit: number): Promise<boolean>;
+  purgeDeleted(limit: number): Promise<boolean>;
+}
+
+export interface BatchEntryTable {
+  /** Removes every entry of a batch whose ingest starts again. */
+  clear(batchId: string): Promise<void>;
+  /** Inserts entries, ignoring a runSettingId already present; returns how many were new. */
+  insert(batchId: string, entries: NewEntry[]): Promise<number>;
+  nextUnsubmitted(batchId: string, limit: number): Promise<NewEntry[]>;
+  /**
+   * Records start outcomes and creates the runs, only while the batch is SUBMITTING. The run quota is
+   * checked in the same transaction as the inserts it guards: a run outcome past the room left is
+   * recorded as `quota.failure` instead.
+   */
+  submit(batchId: string, outcomes: SubmissionOutcome[], at: number, quota: RunQuota): Promise<{ applied: boolean; runs: RunRecord[] }>;
+  list(batchId: string, filter: EntryFilter, page: PageRequest): Promise<BatchEntryRecord[]>;
+  /** One step of CancelRunBatch's walker; `done` once every entry has been looked at (the batch is then CANCELLED). */
+  cancelStep(batchId: string, limit: number, at: number): Promise<{ done: boolean; cancelledActive: string[] }>;
+  /** One step of DeleteRunBatch's walker; `done` once every run was handled (the batch is then RUNS_DELETED or RUNS_DELETE_FAILED). */
+  deleteRunsStep(batchId: string, limit: number): Promise<{ done: boolean }>;
+}
+
+/** The account's "maximum runs" quota as one submission step applies it. */
+export interface RunQuota {
+  maxRuns: number;
+  failure: { reason: string; message: string };
+}
+
+/** What a run's references are read through (workflow and run group). */
+export interface ReferenceStore {
+  workflows: Pick<WorkflowTable, 'get'>;
+  runGroups: Pick<RunGroupTable, 'get'>;
+}
+
+/** The few reads and writes the scheduler needs. */
+export interface SchedulerStore extends ReferenceStore {
+  runs: Pick<RunTable, 'countActive' | 'activeCpusByGroup' | 'queued' | 'markStarting' | 'listInStatus'>;
+  runGroups: Pick<RunGroupTable, 'get' | 'list'>;
+  tasks: Pick<TaskTable, 'list'>;
+}
+
+/** What the run-event applier writes. */
+export interface RunEventStore {
+  runs: Pick<RunTable, 'applyTransitions'>;
+}
+
+/** What the batch pipeline (ingest, submission, walkers) reads and writes. */
+export interface BatchPipelineStore extends ReferenceStore {
+  batches: Pick<BatchTable, 'get' | 'idsInStatus' | 'transition' | 'purgeDeleted'>;
+  entries: BatchEntryTable;
 }
 
 export type TaggableType = 'workflow' | 'run' | 'runGroup' | 'runBatch';
@@ -144,23 +199,8 @@ export type SubmissionOutcome =
   | { seq: number; run: NewRun }
   | { seq: number; failure: { reason: string; message: string } };
 
-export interface TaskUpdate {
-  runId: string;
-  name: string;
-  status: TaskStatus;
-  at: number;
-  cpus?: number;
-  memory?: number;
-  gpus?: number;
-  statusMessage?: string;
-  failureReason?: string;
-  logStream?: string;
-}
-
 export interface AppliedTransition {
   runId: string;
   status: RunStatus;
   previous: RunStatus;
 }
-
-export type { Json };

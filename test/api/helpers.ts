@@ -1,22 +1,21 @@
-// Shared helpers for the API integration tests (test/api/*.test.ts). Everything goes through the
-// official SDK or plain HTTP against a server started with test/support/server.ts.
+// Helpers of the API integration tests (test/api/*.test.ts) on top of test/support/. Everything goes
+// through the official SDK or plain HTTP against a server started with test/support/server.ts.
 import assert from 'node:assert/strict';
 import {
-  CreateWorkflowCommand,
   GetRunCommand,
   StartRunCommand,
   waitUntilRunCompleted,
-  waitUntilWorkflowActive,
+  type GetRunCommandOutput,
   type OmicsClient,
   type StartRunCommandInput,
 } from '@aws-sdk/client-omics';
-import { cwlZip, eventually, ROLE } from '../support/server.js';
+import { ACCOUNT, REGION, ROLE } from '../support/client.js';
+import { eventually, QUICK_WAITER } from '../support/wait.js';
+import { createWorkflow } from '../support/workflows.js';
 
-export const REGION = 'us-east-1';
-export const ACCOUNT = '123456789012';
 export const OUT = 's3://omicsd-test-bucket/out';
 
-/** The RFC 3339 regex the JS SDK itself uses to parse date-time members (wire-protocol.md §5.1). */
+/** The RFC 3339 regex the JS SDK itself uses to parse date-time members (docs/api.md). */
 export const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[tT](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(([-+]\d{2}:\d{2})|[zZ])$/;
 export const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 export const DIGITS = /^[0-9]{1,18}$/;
@@ -52,13 +51,11 @@ export async function expectError(p: Promise<unknown>, cls: ErrorClass, status: 
   return err;
 }
 
-/** Creates a CWL workflow (template: `msg` required, `n` optional) and waits with the SDK waiter until it is ACTIVE. */
+/** Creates a CWL workflow (cwlZip(): `msg` required, `n` optional) and waits with the SDK waiter until it is ACTIVE. */
 export async function activeWorkflow(client: OmicsClient, name = uniq('wf'), extra: Record<string, unknown> = {}) {
-  const created = await client.send(new CreateWorkflowCommand({ name, definitionZip: cwlZip(), ...extra }));
-  assert.ok(created.id && DIGITS.test(created.id), `workflow id ${created.id}`);
-  const waited = await waitUntilWorkflowActive({ client, maxWaitTime: 20, minDelay: 0.05, maxDelay: 0.2 }, { id: created.id });
-  assert.equal(waited.state, 'SUCCESS');
-  return created.id!;
+  const id = await createWorkflow(client, { name, ...extra }, { maxWaitTime: 20, ...QUICK_WAITER });
+  assert.ok(DIGITS.test(id), `workflow id ${id}`);
+  return id;
 }
 
 export function runInput(workflowId: string, extra: Partial<StartRunCommandInput> = {}): StartRunCommandInput {
@@ -81,15 +78,18 @@ export async function runStatus(client: OmicsClient, id: string) {
   return (await client.send(new GetRunCommand({ id }))).status!;
 }
 
-export async function waitStatus(client: OmicsClient, id: string, status: string, ms = 15000) {
+/** Polls GetRun until `done(run)` and returns that answer; fails after `ms`. */
+export async function waitRun(client: OmicsClient, id: string, done: (r: GetRunCommandOutput) => boolean, ms: number, what: string) {
   return eventually(async () => {
     const r = await client.send(new GetRunCommand({ id }));
-    return r.status === status ? r : undefined;
-  }, ms, `run ${id} to reach ${status}`);
+    return done(r) ? r : undefined;
+  }, ms, `run ${id} ${what}`);
 }
 
+export const waitStatus = (client: OmicsClient, id: string, status: string, ms = 15000) => waitRun(client, id, (r) => r.status === status, ms, `to reach ${status}`);
+
 export async function waitCompleted(client: OmicsClient, id: string, maxWaitTime = 20) {
-  const r = await waitUntilRunCompleted({ client, maxWaitTime, minDelay: 0.05, maxDelay: 0.2 }, { id });
+  const r = await waitUntilRunCompleted({ client, maxWaitTime, ...QUICK_WAITER }, { id });
   assert.equal(r.state, 'SUCCESS', `run ${id} did not complete: ${JSON.stringify(r.reason?.status)}`);
   return r;
 }
@@ -112,7 +112,7 @@ export async function raw(base: string, method: string, path: string, body?: unk
   return { status: res.status, headers: res.headers, text, json };
 }
 
-/** Asserts an AWS restJson1 error response (wire-protocol.md §6.2). */
+/** Asserts an AWS restJson1 error response (docs/api.md). */
 export function assertWireError(r: Awaited<ReturnType<typeof raw>>, type: string, status: number, message?: RegExp) {
   assert.equal(r.status, status, `status for ${type}: ${r.text}`);
   assert.equal(r.headers.get('x-amzn-errortype')?.split(':')[0], type);

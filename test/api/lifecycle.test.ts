@@ -2,7 +2,7 @@
 // exits 0 promptly and leaves nothing stuck, and a crash (SIGKILL) is recovered from.
 // (issue 2: "SIGTERM/SIGINT: stop accepting, finish requests in flight, leave the store consistent,
 // exit 0"; "on start, runs left in non-terminal states are re-attached to their executor or ended
-// with a clear failureReason"; runs-and-workflows.md §3.2 for the statuses.)
+// with a clear failureReason"; docs/runs.md for the statuses.)
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, describe, test } from 'node:test';
@@ -17,8 +17,10 @@ import {
   StartRunCommand,
   type OmicsClient,
 } from '@aws-sdk/client-omics';
-import { eventually, startServer, tempDir, type RunningServer } from '../support/server.js';
-import { activeWorkflow, runInput, startRun, TERMINAL, uniq, waitCompleted, waitStatus } from './helpers.js';
+import { allRuns } from '../support/lists.js';
+import { tempDir } from '../support/paths.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { activeWorkflow, runInput, startRun, TERMINAL, uniq, waitCompleted, waitRun, waitStatus } from './helpers.js';
 
 const live = new Set<RunningServer>();
 async function start(args: string[], dataDir?: string) {
@@ -36,18 +38,15 @@ after(async () => {
   for (const s of live) await s.kill();
 });
 
-const sim = (runningMs: number) => ({ msg: 'x', __omicsd_simulate: { outcome: 'COMPLETED', runningMs } });
-
-async function allRuns(c: OmicsClient) {
-  const items = [];
-  let startingToken: string | undefined;
-  do {
-    const page = await c.send(new ListRunsCommand({ maxResults: 100, startingToken }));
-    items.push(...(page.items ?? []));
-    startingToken = page.nextToken;
-  } while (startingToken);
-  return items;
+/** Within 10 s each run is terminal: COMPLETED, or FAILED with a failureReason. */
+async function assertAllFinish(c: OmicsClient, ids: string[], after: string) {
+  for (const id of ids) {
+    const r = await waitRun(c, id, (got) => TERMINAL.has(got.status!), 10_000, `to finish after ${after}`);
+    assert.ok(r.status === 'COMPLETED' || (r.status === 'FAILED' && (r.failureReason ?? '').length > 0), `run ${id}: ${r.status} ${r.failureReason}`);
+  }
 }
+
+const sim = (runningMs: number) => ({ msg: 'x', __omicsd_simulate: { outcome: 'COMPLETED', runningMs } });
 
 describe('restart on the same data dir', () => {
   test('workflows, run groups, tags, runs and their statuses are intact; a RUNNING run still completes', async () => {
@@ -135,13 +134,7 @@ describe('SIGTERM while runs are in flight', () => {
     for (const id of accepted) assert.ok(listed.includes(id), `accepted run ${id} survived the shutdown`);
     // Every run is finished or progressing: within a bounded time all are terminal, and a FAILED
     // one says why.
-    for (const id of listed) {
-      const r = await eventually(async () => {
-        const got = await b.client.send(new GetRunCommand({ id }));
-        return TERMINAL.has(got.status!) ? got : undefined;
-      }, 10_000, `run ${id} to finish after the restart`);
-      assert.ok(r.status === 'COMPLETED' || (r.status === 'FAILED' && (r.failureReason ?? '').length > 0), `run ${id}: ${r.status} ${r.failureReason}`);
-    }
+    await assertAllFinish(b.client, listed, 'the restart');
     assert.equal((await stop(b)).code, 0);
   });
 
@@ -211,13 +204,7 @@ describe('crash (SIGKILL) recovery', () => {
 
     const b = await start(['--sim-run-ms', '100'], dataDir);
     assert.equal((await b.client.send(new GetWorkflowCommand({ id: wf }))).status, 'ACTIVE');
-    for (const id of ids) {
-      const r = await eventually(async () => {
-        const got = await b.client.send(new GetRunCommand({ id }));
-        return TERMINAL.has(got.status!) ? got : undefined;
-      }, 10_000, `run ${id} to finish after the crash`);
-      assert.ok(r.status === 'COMPLETED' || (r.status === 'FAILED' && (r.failureReason ?? '').length > 0), `run ${id}: ${r.status} ${r.failureReason}`);
-    }
+    await assertAllFinish(b.client, ids, 'the crash');
     assert.equal((await stop(b)).code, 0);
   });
 });

@@ -1,6 +1,6 @@
 // StartRun rate quota (ThrottlingException 429) and the maximum-runs quota
-// (ServiceQuotaExceededException 402, retention modes): runs-and-workflows.md §3.1, §3.7, §8;
-// wire-protocol.md §6.1.
+// (ServiceQuotaExceededException 402, retention modes): docs/quotas.md;
+// docs/errors.md
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -12,7 +12,8 @@ import {
   StartRunCommand,
   ThrottlingException,
 } from '@aws-sdk/client-omics';
-import { sleep, startServer, type RunningServer } from '../support/server.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { sleep } from '../support/wait.js';
 import { activeWorkflow, expectError, runInput, startRun, uniq, waitCompleted } from './helpers.js';
 
 let throttled: RunningServer;
@@ -80,7 +81,7 @@ describe('maximum runs quota', () => {
     await c.send(new DeleteRunCommand({ id: r3.id }));
   });
 
-  test('when the quota is full, the oldest REMOVE run is evicted to make room (§3.7)', async () => {
+  test('when the quota is full, the oldest REMOVE run is evicted to make room', async () => {
     const c = limited.client;
     const wf = await activeWorkflow(c);
     const removable = await startRun(c, wf, { retentionMode: 'REMOVE' });

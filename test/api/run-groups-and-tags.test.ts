@@ -1,4 +1,4 @@
-// Run groups (runs-and-workflows.md §4) and tagging (§6) through the SDK.
+// Run groups (docs/runs.md) and tagging through the SDK.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -21,6 +21,7 @@ import {
   type RunGroupListItem,
 } from '@aws-sdk/client-omics';
 import { startServer, type RunningServer } from '../support/server.js';
+import { sleep } from '../support/wait.js';
 import { activeWorkflow, arnOf, DIGITS, expectError, LONG, runInput, startRun, uniq, waitStatus } from './helpers.js';
 
 let srv: RunningServer;
@@ -127,12 +128,12 @@ describe('run groups', () => {
     assert.equal((await srv.client.send(new GetRunCommand({ id }))).status, 'CANCELLED');
   });
 
-  test('a run group at its maxRuns keeps further runs PENDING until a slot frees (§3.2, §4)', async () => {
+  test('a run group at its maxRuns keeps further runs PENDING until a slot frees', async () => {
     const group = await srv.client.send(new CreateRunGroupCommand({ name: uniq('rg-limit'), maxRuns: 1 }));
     const first = await startRun(srv.client, wf, { runGroupId: group.id, parameters: LONG() });
     await waitStatus(srv.client, first.id!, 'RUNNING');
     const second = await startRun(srv.client, wf, { runGroupId: group.id, parameters: LONG() });
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
     assert.equal((await srv.client.send(new GetRunCommand({ id: second.id }))).status, 'PENDING', 'waits while the group is full');
     await srv.client.send(new CancelRunCommand({ id: first.id }));
     await waitStatus(srv.client, second.id!, 'RUNNING');

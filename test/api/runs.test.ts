@@ -1,5 +1,5 @@
-// Runs and tasks through the SDK: runs-and-workflows.md §3 (StartRun, status machine, parameter
-// validation, GetRun, CancelRun, DeleteRun, ListRuns), §5 (tasks), §7 (pagination).
+// Runs and tasks through the SDK: docs/runs.md (StartRun, status machine, parameter
+// validation, GetRun, CancelRun, DeleteRun, ListRuns), (tasks), (pagination).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -20,7 +20,9 @@ import {
   waitUntilRunCompleted,
   type RunListItem,
 } from '@aws-sdk/client-omics';
-import { ROLE, startServer, type RunningServer } from '../support/server.js';
+import { ROLE } from '../support/client.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { QUICK_WAITER, sleep } from '../support/wait.js';
 import {
   activeWorkflow,
   arnOf,
@@ -61,7 +63,7 @@ describe('StartRun / GetRun / waitUntilRunCompleted', () => {
     assert.equal(started.status, 'PENDING');
     assert.match(started.uuid!, UUID);
     assert.deepEqual(started.tags, { k: 'v' });
-    // runOutputUri: the spec's chosen default is {outputUri} + run id (runs-and-workflows.md §3.1).
+    // runOutputUri is {outputUri} + run id (docs/runs.md).
     assert.equal(typeof started.runOutputUri, 'string');
     assert.ok(started.runOutputUri!.startsWith(OUT), started.runOutputUri);
     assert.ok(started.runOutputUri!.includes(started.id!), started.runOutputUri);
@@ -106,12 +108,12 @@ describe('StartRun / GetRun / waitUntilRunCompleted', () => {
     const { id } = await startRun(srv.client, wf, {
       parameters: { msg: 'x', __omicsd_simulate: { outcome: 'FAILED', runningMs: 50, failureReason: 'Simulated OOM' } },
     });
-    await assert.rejects(waitUntilRunCompleted({ client: srv.client, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 }, { id }), /FAILURE|FAILED/);
+    await assert.rejects(waitUntilRunCompleted({ client: srv.client, maxWaitTime: 10, ...QUICK_WAITER }, { id }), /FAILURE|FAILED/);
     const r = await srv.client.send(new GetRunCommand({ id }));
     assert.equal(r.status, 'FAILED');
     assert.equal(r.failureReason, 'Simulated OOM');
     assert.equal(typeof r.statusMessage, 'string');
-    assert.ok(r.statusMessage!.length > 0, 'statusMessage set on FAILED (§3.2)');
+    assert.ok(r.statusMessage!.length > 0, 'statusMessage set on FAILED');
     assert.ok(r.stopTime instanceof Date);
   });
 
@@ -137,7 +139,7 @@ describe('StartRun / GetRun / waitUntilRunCompleted', () => {
     assert.equal(listed.workflowVersionName, 'v1');
   });
 
-  test('GetRun with export=DEFINITION returns the definition (§3.4)', async () => {
+  test('GetRun with export=DEFINITION returns the definition', async () => {
     const { id } = await startRun(srv.client, wf);
     const r = await srv.client.send(new GetRunCommand({ id, export: ['DEFINITION'] }));
     assert.equal(typeof r.definition, 'string', 'definition returned when exported');
@@ -184,7 +186,7 @@ describe('StartRun validation', () => {
     await expectError(send(runInput(wf, { tags: tooMany })), ValidationException, 400, /tags/);
   });
 
-  test('parameters are checked against the workflow template (§3.3)', async () => {
+  test('parameters are checked against the workflow template', async () => {
     await expectError(send(runInput(wf, { parameters: { n: 1 } })), ValidationException, 400, /msg/);
     await expectError(send(runInput(wf, { parameters: {} })), ValidationException, 400, /msg/);
     await expectError(send(runInput(wf, { parameters: { msg: 'x', bogus: 1 } })), ValidationException, 400, /bogus/);
@@ -242,7 +244,7 @@ describe('CancelRun / DeleteRun', () => {
     assert.ok(r.stopTime instanceof Date, 'stopTime set when cancelled');
     await expectError(srv.client.send(new CancelRunCommand({ id })), ConflictException, 409);
     // Stays cancelled (the executor must not finish it later).
-    await new Promise((res) => setTimeout(res, 300));
+    await sleep(300);
     assert.equal((await srv.client.send(new GetRunCommand({ id }))).status, 'CANCELLED');
 
     const d = await srv.client.send(new DeleteRunCommand({ id }));
@@ -267,7 +269,7 @@ describe('CancelRun / DeleteRun', () => {
     const listed = await srv.client.send(new ListRunsCommand({ name }));
     assert.deepEqual(listed.items ?? [], []);
     const deleted = await srv.client.send(new ListRunsCommand({ status: 'DELETED' }));
-    assert.deepEqual(deleted.items ?? [], [], 'ListRuns status=DELETED returns none (project default, §3.2)');
+    assert.deepEqual(deleted.items ?? [], [], 'ListRuns status=DELETED returns none (docs/runs.md)');
     await expectError(srv.client.send(new DeleteRunCommand({ id })), ResourceNotFoundException, 404);
     await expectError(srv.client.send(new CancelRunCommand({ id })), ResourceNotFoundException, 404);
     await expectError(srv.client.send(new ListRunTasksCommand({ id })), ResourceNotFoundException, 404);

@@ -1,10 +1,13 @@
-// restJson1 on the wire, with plain HTTP (wire-protocol.md §2 routing and codes, §3 host prefix,
-// §4 request decoding, §5 response encoding, §6 errors, §8 pagination tokens).
+// restJson1 on the wire, with plain HTTP (docs/api.md routing and codes, host prefix,
+// request decoding, response encoding, errors, pagination tokens).
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { ListRunsCommand, ListWorkflowsCommand, ValidationException } from '@aws-sdk/client-omics';
-import { cwlZip, ROLE, startServer, type RunningServer } from '../support/server.js';
+import { ROLE } from '../support/client.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { eventually } from '../support/wait.js';
+import { cwlZip } from '../support/workflows.js';
 import { arnOf, assertWireError, expectError, nullPaths, OUT, raw, RFC3339, uniq, UUID, waitCompleted } from './helpers.js';
 
 let srv: RunningServer;
@@ -19,7 +22,7 @@ after(async () => {
 
 const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) => raw(srv.url, method, path, body, headers);
 
-/** Every response carries a request id and an accurate Date (wire-protocol.md §5, §6.3). */
+/** Every response carries a request id and an accurate Date (docs/api.md). */
 function assertCommonHeaders(r: Awaited<ReturnType<typeof raw>>) {
   assert.match(r.headers.get('x-amzn-requestid') ?? '', UUID, 'x-amzn-RequestId is a UUID');
   const date = r.headers.get('date');
@@ -47,7 +50,7 @@ function assertTimestamps(obj: Record<string, unknown>, keys: string[]) {
     if (obj[k] === undefined) continue;
     assert.equal(typeof obj[k], 'string', `${k} must be an RFC 3339 string, got ${JSON.stringify(obj[k])}`);
     assert.match(obj[k] as string, RFC3339, `${k}=${obj[k]}`);
-    assert.ok((obj[k] as string).endsWith('Z'), `${k}=${obj[k]} is UTC with Z (§5.1)`);
+    assert.ok((obj[k] as string).endsWith('Z'), `${k}=${obj[k]} is UTC with Z`);
   }
 }
 
@@ -58,17 +61,15 @@ describe('success codes, bodies and headers of every operation', () => {
     assert.equal(cw.arn, arnOf('workflow', cw.id));
     assert.match(cw.uuid, UUID);
     const wfId: string = cw.id;
-    // GetWorkflow 200 (wait for ACTIVE)
-    let gw: any;
-    for (let i = 0; i < 100; i++) {
-      gw = assertJson(await call('GET', `/workflow/${wfId}`), 200);
-      if (gw.status === 'ACTIVE') break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    // GetWorkflow 200 (wait for ACTIVE; every answer is checked)
+    const gw = await eventually(async () => {
+      const got = assertJson(await call('GET', `/workflow/${wfId}`), 200);
+      return got.status === 'ACTIVE' && got;
+    }, 5000, `workflow ${wfId} ACTIVE`, { failFast: true });
     assert.equal(gw.status, 'ACTIVE');
     assert.ok(gw.creationTime, 'creationTime present');
     assertTimestamps(gw, ['creationTime']);
-    // Repeated query keys for list members (§4.2).
+    // Repeated query keys for list members.
     assertJson(await call('GET', `/workflow/${wfId}?export=DEFINITION&export=README`), 200);
     // ListWorkflows 200
     const lw = assertJson(await call('GET', '/workflow?maxResults=100'), 200);
@@ -117,7 +118,7 @@ describe('success codes, bodies and headers of every operation', () => {
     assert.equal(typeof gt.creationTime, 'string');
     assertTimestamps(gt, ['creationTime', 'startTime', 'stopTime']);
 
-    // Tagging: the ARN label arrives percent-encoded (§4.1).
+    // Tagging: the ARN label arrives percent-encoded.
     const tagPath = `/tags/${encodeURIComponent(arnOf('run', runId))}`;
     assertEmpty(await call('POST', tagPath, { tags: { x: '1', y: '2' } }), 204);
     assertEmpty(await call('DELETE', `${tagPath}?tagKeys=x&tagKeys=zz`), 204);
@@ -135,7 +136,7 @@ describe('success codes, bodies and headers of every operation', () => {
       201,
     );
     assertEmpty(await call('POST', `/run/${long.id}/cancel`), 202);
-    for (let i = 0; i < 100 && (await call('GET', `/run/${long.id}`)).json.status !== 'CANCELLED'; i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => (await call('GET', `/run/${long.id}`)).json.status === 'CANCELLED', 5000, `run ${long.id} CANCELLED`, { failFast: true });
     assertEmpty(await call('DELETE', `/run/${long.id}`), 202);
     assertEmpty(await call('DELETE', `/run/${runId}`), 202);
     assertEmpty(await call('DELETE', `/runGroup/${cg.id}`), 202);
@@ -143,7 +144,7 @@ describe('success codes, bodies and headers of every operation', () => {
   });
 });
 
-describe('errors on the wire (§6.2)', () => {
+describe('errors on the wire', () => {
   test('404 ResourceNotFoundException carries header, __type and message', async () => {
     for (const path of ['/run/987654321', '/workflow/987654321', '/runGroup/987654321', '/run/987654321/task']) {
       const r = await call('GET', path);
@@ -157,17 +158,17 @@ describe('errors on the wire (§6.2)', () => {
     assertWireError(bad, 'ValidationException', 400);
     assertWireError(await call('POST', '/workflow', '[1,2,3]', { 'content-type': 'application/json' }), 'ValidationException', 400);
     assertWireError(await call('POST', '/runGroup', '"just a string"', { 'content-type': 'application/json' }), 'ValidationException', 400);
-    // Empty body = {} → the required members are missing (§4.3).
+    // Empty body = {} → the required members are missing.
     assertWireError(await call('POST', '/run', undefined, { 'content-type': 'application/json' }), 'ValidationException', 400, /roleArn|outputUri|requestId|workflowId/);
-    // A non-numeric or out-of-range integer in the query (§4.2).
+    // A non-numeric or out-of-range integer in the query.
     assertWireError(await call('GET', '/run?maxResults=abc'), 'ValidationException', 400, /maxResults/);
     assertWireError(await call('GET', '/workflow?maxResults=0'), 'ValidationException', 400, /maxResults/);
-    // An empty label is not the list route (§2, §4.1).
+    // An empty label is not the list route.
     assertWireError(await call('GET', '/run/'), 'ValidationException', 400);
     assertWireError(await call('GET', '/workflow/'), 'ValidationException', 400);
   });
 
-  test('unknown paths and methods get a JSON error, never HTML (§6.4)', async () => {
+  test('unknown paths and methods get a JSON error, never HTML', async () => {
     for (const [method, path] of [['GET', '/no/such/thing'], ['GET', '/'], ['PUT', '/run'], ['PATCH', '/workflow/1'], ['GET', '/RUN']]) {
       const r = await call(method, path);
       assert.equal(r.status, 404, `${method} ${path} → ${r.status} ${r.text}`);
@@ -182,10 +183,10 @@ describe('request decoding', () => {
   before(async () => {
     const cw = await call('POST', '/workflow', { name: uniq('wire-dec'), definitionZip: zip64(), requestId: uniq('r') });
     wfId = cw.json.id;
-    for (let i = 0; i < 100 && (await call('GET', `/workflow/${wfId}`)).json.status !== 'ACTIVE'; i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually(async () => (await call('GET', `/workflow/${wfId}`)).json.status === 'ACTIVE', 5000, `workflow ${wfId} ACTIVE`, { failFast: true });
   });
 
-  test('null members are absent and unknown members are ignored (§4.3)', async () => {
+  test('null members are absent and unknown members are ignored', async () => {
     const r = await call('POST', '/run', {
       workflowId: wfId, roleArn: ROLE, outputUri: OUT, parameters: { msg: 'x' }, requestId: uniq('r'),
       name: null, runGroupId: null, priority: null, someFutureMember: { x: 1 },
@@ -197,7 +198,7 @@ describe('request decoding', () => {
     assert.equal(got.someFutureMember, undefined);
   });
 
-  test('query values are percent-decoded, and + is a space (§4.2)', async () => {
+  test('query values are percent-decoded, and + is a space', async () => {
     const name = `${uniq('wire name')}/x`;
     const r = await call('POST', '/run', { workflowId: wfId, roleArn: ROLE, outputUri: OUT, parameters: { msg: 'x' }, requestId: uniq('r'), name });
     assertJson(r, 201);
@@ -207,7 +208,7 @@ describe('request decoding', () => {
     assert.deepEqual(plus.items.map((i: any) => i.id), [r.json.id]);
   });
 
-  test('the workflows- and tags- host prefixes are accepted (§3)', async () => {
+  test('the workflows- and tags- host prefixes are accepted', async () => {
     const port = new URL(srv.url).port;
     const viaHost = (host: string, method: string, path: string, body?: unknown) =>
       new Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }>((resolve, reject) => {
@@ -239,7 +240,7 @@ describe('request decoding', () => {
     assert.equal(missing.headers['x-amzn-errortype'], 'ResourceNotFoundException');
   });
 
-  test('a tampered startingToken is a ValidationException (§8)', async () => {
+  test('a tampered startingToken is a ValidationException', async () => {
     for (let i = 0; i < 3; i++) {
       await call('POST', '/run', { workflowId: wfId, roleArn: ROLE, outputUri: OUT, parameters: { msg: 'x' }, requestId: uniq('r') });
     }
@@ -262,7 +263,7 @@ describe('request decoding', () => {
     await expectError(srv.client.send(new ListRunsCommand({ maxResults: 1, startingToken: token, status: 'COMPLETED' })), ValidationException, 400, /startingToken|token/i);
   });
 
-  test('a startingToken with characters appended is a ValidationException (§8)', async () => {
+  test('a startingToken with characters appended is a ValidationException', async () => {
     const first = await srv.client.send(new ListRunsCommand({ maxResults: 1 }));
     assert.ok(first.nextToken, 'more than one run exists');
     for (const extra of ['x', 'xy', '=']) {

@@ -1,4 +1,4 @@
-// Workflows through the SDK: runs-and-workflows.md §1, §2; pagination §7; errors wire-protocol.md §6.
+// Workflows through the SDK: docs/workflows.md; pagination docs/api.md; errors docs/errors.md
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -15,7 +15,9 @@ import {
   waitUntilWorkflowActive,
   type WorkflowListItem,
 } from '@aws-sdk/client-omics';
-import { cwlZip, startServer, type RunningServer } from '../support/server.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { QUICK_WAITER } from '../support/wait.js';
+import { cwlZip } from '../support/workflows.js';
 import { activeWorkflow, arnOf, DIGITS, expectError, runInput, startRun, uniq, UUID } from './helpers.js';
 
 let srv: RunningServer;
@@ -40,7 +42,7 @@ describe('CreateWorkflow / GetWorkflow', () => {
     assert.match(created.uuid!, UUID);
     assert.deepEqual(created.tags, { team: 'genomics' });
 
-    const waited = await waitUntilWorkflowActive({ client: srv.client, maxWaitTime: 20, minDelay: 0.05, maxDelay: 0.2 }, { id: created.id });
+    const waited = await waitUntilWorkflowActive({ client: srv.client, maxWaitTime: 20, ...QUICK_WAITER }, { id: created.id });
     assert.equal(waited.state, 'SUCCESS');
 
     const wf = await srv.client.send(new GetWorkflowCommand({ id: created.id }));
@@ -83,7 +85,7 @@ describe('CreateWorkflow / GetWorkflow', () => {
     });
   });
 
-  test('digest fits its constraint (len 1–64, §2.3) in GetWorkflow and ListWorkflows', async () => {
+  test('digest fits its constraint (len 1–64,) in GetWorkflow and ListWorkflows', async () => {
     const name = uniq('wf-digest');
     const id = await activeWorkflow(srv.client, name);
     const wf = await srv.client.send(new GetWorkflowCommand({ id }));
@@ -92,7 +94,7 @@ describe('CreateWorkflow / GetWorkflow', () => {
     assert.equal(item.digest, wf.digest);
   });
 
-  test('GetWorkflow with export=DEFINITION returns the definition (§2.3)', async () => {
+  test('GetWorkflow with export=DEFINITION returns the definition', async () => {
     const id = await activeWorkflow(srv.client);
     const plain = await srv.client.send(new GetWorkflowCommand({ id }));
     assert.equal(plain.definition, undefined, 'definition only when exported');
@@ -209,10 +211,10 @@ describe('UpdateWorkflow / DeleteWorkflow', () => {
     const listed = await srv.client.send(new ListWorkflowsCommand({ maxResults: 100 }));
     assert.ok(!(listed.items ?? []).some((w) => w.id === id && w.status !== 'DELETED'), 'deleted workflow not listed as live');
 
-    // Deleting a workflow does not affect runs already using it (§2.5)…
+    // Deleting a workflow does not affect runs already using it…
     const r = await srv.client.send(new GetRunCommand({ id: run.id }));
     assert.equal(r.workflowId, id);
-    // …but no new run can start from it (§2.1: StartRun needs an ACTIVE workflow).
+    // …but no new run can start from it (StartRun needs an ACTIVE workflow).
     await expectError(srv.client.send(new StartRunCommand(runInput(id))), ResourceNotFoundException, 404);
 
     await expectError(srv.client.send(new DeleteWorkflowCommand({ id })), ResourceNotFoundException, 404);

@@ -2,36 +2,32 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
-  CancelRunBatchCommand, ConflictException, CreateRunGroupCommand, CreateWorkflowCommand, DeleteBatchCommand, DeleteRunBatchCommand,
-  GetBatchCommand, GetRunCommand, ListBatchCommand, ListRunsCommand, ListRunsInBatchCommand, ListTagsForResourceCommand,
-  ResourceNotFoundException, StartRunBatchCommand, ValidationException, paginateListBatch, paginateListRunsInBatch, waitUntilWorkflowActive,
-  type GetBatchCommandOutput, type OmicsClient,
+  CancelRunBatchCommand, ConflictException, CreateRunGroupCommand, DeleteBatchCommand, DeleteRunBatchCommand,
+  GetRunCommand, ListBatchCommand, ListRunsCommand, ListRunsInBatchCommand, ListTagsForResourceCommand,
+  ResourceNotFoundException, StartRunBatchCommand, ValidationException, paginateListBatch,
+  type OmicsClient,
 } from '@aws-sdk/client-omics';
-import { ROLE, cwlZip, eventually, s3cp, startServer, tempDir, writeSettingsFile, type RunningServer } from '../support/server.js';
+import { getBatch, submitted, waitBatch, waitBatchStatus } from '../support/batches.js';
+import { s3cp } from '../support/cli.js';
+import { ROLE } from '../support/client.js';
+import { allBatchEntries } from '../support/lists.js';
+import { tempDir } from '../support/paths.js';
+import { startServer, type RunningServer } from '../support/server.js';
+import { writeSettingsFile } from '../support/settings-file.js';
+import { sleep } from '../support/wait.js';
+import { createWorkflow } from '../support/workflows.js';
 
 let server: RunningServer;
 let client: OmicsClient;
 let workflowId: string;
 
-const batchIn = (c: OmicsClient, id: string) => c.send(new GetBatchCommand({ batchId: id }));
-async function until(id: string, statuses: string[], ms = 20000): Promise<GetBatchCommandOutput> {
-  return eventually(async () => {
-    const b = await batchIn(client, id);
-    return statuses.includes(b.status!) && b;
-  }, ms, `batch ${id} in ${statuses.join('/')}`);
-}
-async function allEntries(batchId: string) {
-  const out = [];
-  for await (const page of paginateListRunsInBatch({ client, pageSize: 100 }, { batchId })) out.push(...(page.runs ?? []));
-  return out;
-}
+const until = (id: string, statuses: string[], ms?: number) => waitBatchStatus(client, id, statuses, ms);
+const allEntries = (batchId: string) => allBatchEntries(client, batchId);
 
 before(async () => {
   server = await startServer(['--sim-run-ms', '200', '--start-run-rate', '200', '--start-run-burst', '200']);
   client = server.client;
-  const wf = await client.send(new CreateWorkflowCommand({ name: 'batch-wf', definitionZip: cwlZip() }));
-  await waitUntilWorkflowActive({ client, maxWaitTime: 20, minDelay: 1 }, { id: wf.id });
-  workflowId = wf.id!;
+  workflowId = await createWorkflow(client, { name: 'batch-wf' });
 });
 after(async () => {
   assert.equal(await server.stop(), 0);
@@ -188,7 +184,7 @@ describe('settings file in the embedded store', () => {
   test('a file of 500 entries runs; malformed, oversized and changed files fail the batch', async () => {
     const dir = tempDir();
     const good = path.join(dir, 'good.json');
-    await writeSettingsFile(good, 500, (i) => ({ runSettingId: `sample-${i}`, parameters: { n: i } }));
+    writeSettingsFile(good, 500, (i) => ({ runSettingId: `sample-${i}`, parameters: { n: i } }));
     await s3cp(good, 's3://settings/good.json', server.dataDir);
     const ok = await client.send(new StartRunBatchCommand({ defaultRunSetting: defaults(), batchRunSettings: { s3UriSettings: 's3://settings/good.json' } }));
     const b = await until(ok.id!, ['PROCESSED'], 30000);
@@ -217,7 +213,7 @@ describe('settings file in the embedded store', () => {
     }
 
     const big = path.join(dir, 'big.json');
-    await writeSettingsFile(big, 100_001, (i) => ({ runSettingId: `r${i}` }));
+    writeSettingsFile(big, 100_001, (i) => ({ runSettingId: `r${i}` }));
     await s3cp(big, 's3://settings/big.json', server.dataDir);
     const tooMany = await client.send(new StartRunBatchCommand({ defaultRunSetting: defaults(), batchRunSettings: { s3UriSettings: 's3://settings/big.json' } }));
     const f = await until(tooMany.id!, ['FAILED'], 30000);
@@ -230,23 +226,16 @@ describe('cancel and delete', () => {
   test('cancel during SUBMITTING stops submission and cancels the runs started', async () => {
     const s = await startServer(['--sim-run-ms', '60000', '--start-run-rate', '5', '--start-run-burst', '1']);
     try {
-      const wf = await s.client.send(new CreateWorkflowCommand({ definitionZip: cwlZip() }));
-      await waitUntilWorkflowActive({ client: s.client, maxWaitTime: 20, minDelay: 1 }, { id: wf.id });
+      const wf = await createWorkflow(s.client);
       const res = await s.client.send(new StartRunBatchCommand({
-        defaultRunSetting: { workflowId: wf.id, roleArn: ROLE, outputUri: 's3://o/', parameters: { msg: 'm' } },
+        defaultRunSetting: { workflowId: wf, roleArn: ROLE, outputUri: 's3://o/', parameters: { msg: 'm' } },
         batchRunSettings: { inlineSettings: Array.from({ length: 50 }, (_, i) => ({ runSettingId: `c${i}` })) },
       }));
-      await eventually(async () => {
-        const b = await batchIn(s.client, res.id!);
-        return b.status === 'SUBMITTING' && b.submissionSummary!.successfulStartSubmissionCount! >= 3;
-      }, 15000, 'some runs submitted');
+      await waitBatch(s.client, res.id!, (b) => b.status === 'SUBMITTING' && b.submissionSummary!.successfulStartSubmissionCount! >= 3, 15000, 'some runs submitted');
       const cancel = await s.client.send(new CancelRunBatchCommand({ batchId: res.id }));
       assert.equal(cancel.$metadata.httpStatusCode, 202);
       await assert.rejects(s.client.send(new CancelRunBatchCommand({ batchId: res.id })), ConflictException);
-      const b = await eventually(async () => {
-        const x = await batchIn(s.client, res.id!);
-        return x.status === 'CANCELLED' && x;
-      }, 15000, 'CANCELLED');
+      const b = await waitBatchStatus(s.client, res.id!, ['CANCELLED'], 15000);
       const started = b.submissionSummary!.successfulStartSubmissionCount!;
       assert.ok(started >= 3 && started < 50);
       assert.equal(b.submissionSummary!.pendingStartSubmissionCount, 0);
@@ -258,7 +247,7 @@ describe('cancel and delete', () => {
       assert.ok(runs.items!.every((r) => r.status === 'CANCELLED'));
       const entries = await s.client.send(new ListRunsInBatchCommand({ batchId: res.id, submissionStatus: 'CANCEL_SUCCESS' }));
       assert.equal(entries.runs!.length, started);
-      await new Promise((r) => setTimeout(r, 500));
+      await sleep(500);
       assert.equal((await s.client.send(new ListRunsCommand({ batchId: res.id }))).items!.length, started);
       await assert.rejects(s.client.send(new DeleteBatchCommand({ batchId: '1' + res.id })), ResourceNotFoundException);
     } finally {
@@ -271,10 +260,7 @@ describe('cancel and delete', () => {
       defaultRunSetting: { ...defaults(), parameters: { msg: 'm', __omicsd_simulate: { runningMs: 60000 } } },
       batchRunSettings: { inlineSettings: [{ runSettingId: 'a' }, { runSettingId: 'b' }, { runSettingId: 'c', parameters: { __omicsd_simulate: { runningMs: 0 } } }] },
     }));
-    await eventually(async () => {
-      const b = await batchIn(client, res.id!);
-      return b.status === 'INPROGRESS' && b.runSummary!.completedRunCount === 1 && b;
-    }, 15000, 'INPROGRESS with one run done');
+    await waitBatch(client, res.id!, (b) => b.status === 'INPROGRESS' && b.runSummary!.completedRunCount === 1, 15000, 'INPROGRESS with one run done');
     await assert.rejects(client.send(new DeleteRunBatchCommand({ batchId: res.id })), ConflictException);
     await assert.rejects(client.send(new DeleteBatchCommand({ batchId: res.id })), ConflictException);
     // Concurrent cancels: exactly one is accepted.
@@ -301,7 +287,7 @@ describe('cancel and delete', () => {
 
     const del = await client.send(new DeleteBatchCommand({ batchId: res.id }));
     assert.equal(del.$metadata.httpStatusCode, 202);
-    await assert.rejects(batchIn(client, res.id!), ResourceNotFoundException);
+    await assert.rejects(getBatch(client, res.id!), ResourceNotFoundException);
     await assert.rejects(client.send(new ListRunsInBatchCommand({ batchId: res.id })), ResourceNotFoundException);
     await assert.rejects(client.send(new CancelRunBatchCommand({ batchId: res.id })), ResourceNotFoundException);
     const listed = (await client.send(new ListBatchCommand({}))).items!.map((i) => i.id);
@@ -320,7 +306,7 @@ describe('cancel and delete', () => {
 
   test('cancel from PENDING with a slow ingest ahead ends CANCELLED with no runs', async () => {
     const res = await client.send(new StartRunBatchCommand({ defaultRunSetting: defaults(), batchRunSettings: { inlineSettings: [{ runSettingId: 'z' }] } }));
-    const b0 = await batchIn(client, res.id!);
+    const b0 = await getBatch(client, res.id!);
     if (!['CREATING', 'PENDING'].includes(b0.status!)) return; // submitted already: covered by the other cases
     await client.send(new CancelRunBatchCommand({ batchId: res.id })).catch(() => undefined);
     const b = await until(res.id!, ['CANCELLED', 'PROCESSED']);
@@ -363,9 +349,9 @@ describe('listing', () => {
     await assert.rejects(client.send(new ListRunsInBatchCommand({ batchId: ids[0], startingToken: first.nextToken })), ValidationException, 'and to its operation');
     await assert.rejects(client.send(new ListRunsInBatchCommand({ batchId: ids[0], runId: '1', runSettingId: 'x' })), ValidationException);
     await assert.rejects(client.send(new ListRunsInBatchCommand({ batchId: ids[0], submissionStatus: 'NOPE' as any })), ValidationException);
-    await assert.rejects(batchIn(client, 'abc'), ValidationException);
-    await assert.rejects(batchIn(client, '9'.repeat(19)), ValidationException);
-    await assert.rejects(batchIn(client, '999999999'), ResourceNotFoundException);
+    await assert.rejects(getBatch(client, 'abc'), ValidationException);
+    await assert.rejects(getBatch(client, '9'.repeat(19)), ValidationException);
+    await assert.rejects(getBatch(client, '999999999'), ResourceNotFoundException);
   });
 });
 
@@ -373,22 +359,18 @@ describe('settings file changed during submission', () => {
   test('the batch fails with both ETags; runs already created remain', async () => {
     const s = await startServer(['--sim-run-ms', '0', '--start-run-rate', '10', '--start-run-burst', '1']);
     try {
-      const wf = await s.client.send(new CreateWorkflowCommand({ definitionZip: cwlZip() }));
-      await waitUntilWorkflowActive({ client: s.client, maxWaitTime: 20, minDelay: 1 }, { id: wf.id });
+      const wf = await createWorkflow(s.client);
       const file = path.join(tempDir(), 'settings.json');
-      await writeSettingsFile(file, 200, (i) => ({ runSettingId: `m${i}` }));
+      writeSettingsFile(file, 200, (i) => ({ runSettingId: `m${i}` }));
       const first = /ETag (\S+)/.exec(await s3cp(file, 's3://settings/moving.json', s.dataDir))![1];
       const res = await s.client.send(new StartRunBatchCommand({
-        defaultRunSetting: { workflowId: wf.id, roleArn: ROLE, outputUri: 's3://o/', parameters: { msg: 'm' } },
+        defaultRunSetting: { workflowId: wf, roleArn: ROLE, outputUri: 's3://o/', parameters: { msg: 'm' } },
         batchRunSettings: { s3UriSettings: 's3://settings/moving.json' },
       }));
-      await eventually(async () => ((await batchIn(s.client, res.id!)).submissionSummary?.successfulStartSubmissionCount ?? 0) >= 3, 15000, 'submission under way');
-      await writeSettingsFile(file, 200, (i) => ({ runSettingId: `changed${i}` }));
+      await waitBatch(s.client, res.id!, (b) => submitted(b) >= 3, 15000, 'submission under way');
+      writeSettingsFile(file, 200, (i) => ({ runSettingId: `changed${i}` }));
       const second = /ETag (\S+)/.exec(await s3cp(file, 's3://settings/moving.json', s.dataDir))![1];
-      const b = await eventually(async () => {
-        const x = await batchIn(s.client, res.id!);
-        return x.status === 'FAILED' && x;
-      }, 15000, 'FAILED');
+      const b = await waitBatchStatus(s.client, res.id!, ['FAILED'], 15000);
       assert.equal(b.failureReason, `Expected s3UriConfigs etag: ${first} but was: ${second}. s3UriConfigs have changed since calling StartRunBatch`);
       const made = b.submissionSummary!.successfulStartSubmissionCount!;
       assert.ok(made >= 3 && made < 200, `${made} runs created before the change`);

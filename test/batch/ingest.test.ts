@@ -16,19 +16,19 @@ async function setup(content: string) {
   const objects = new FsObjectStore(path.join(dir, 'objects'));
   const loc = { bucket: 'settings', key: 'cohort.json' };
   const { etag } = await objects.write(loc, content);
-  const { record } = await store.createBatch({
+  const { record } = await store.batches.create({
     uuid: 'u', requestId: `r-${Math.random()}`, requestHash: 'h', workflowId: '1', creationTime: Date.now(), tags: {},
     defaultRunSetting: {}, s3Uri: 's3://settings/cohort.json', s3Etag: etag,
   });
-  await store.transitionBatch(record.id, ['CREATING'], 'PENDING');
-  return { store, objects, loc, etag, batch: (await store.getBatch(record.id))! };
+  await store.batches.transition(record.id, 'beginIngest', { at: Date.now() });
+  return { store, objects, loc, etag, batch: (await store.batches.get(record.id))! };
 }
 
 test('a settings file changed after acceptance fails ingest with both ETags', async () => {
   const { store, objects, loc, etag, batch } = await setup('[{"runSettingId":"a"}]');
   const changed = await objects.write(loc, '[{"runSettingId":"a"},{"runSettingId":"b"}]');
   assert.notEqual(changed.etag, etag);
-  await assert.rejects(ingestBatch(batch, store, objects, log), (err: unknown) => {
+  await assert.rejects(ingestBatch(batch, store.entries, objects, log), (err: unknown) => {
     assert.ok(err instanceof BatchFailure);
     assert.equal(err.message, `Expected s3UriConfigs etag: ${etag} but was: ${changed.etag}. s3UriConfigs have changed since calling StartRunBatch`);
     return true;
@@ -38,9 +38,9 @@ test('a settings file changed after acceptance fails ingest with both ETags', as
 test('ingest keeps byte ranges, not copies, of settings-file entries', async () => {
   const text = '[ {"runSettingId":"a","parameters":{"x":"é"}} ,\n {"runSettingId":"b"} ]';
   const { store, objects, batch } = await setup(text);
-  assert.equal(await ingestBatch(batch, store, objects, log), 2);
-  await store.finishIngest(batch.id, 2);
-  const entries = await store.nextUnsubmittedEntries(batch.id, 10);
+  assert.equal(await ingestBatch(batch, store.entries, objects, log), 2);
+  await store.batches.transition(batch.id, 'finishIngest', { at: Date.now(), totalRuns: 2 });
+  const entries = await store.entries.nextUnsubmitted(batch.id, 10);
   assert.deepEqual(entries.map((e) => e.setting), [undefined, undefined]);
   const bytes = Buffer.from(text);
   assert.deepEqual(entries.map((e) => JSON.parse(bytes.toString('utf8', e.start, e.end)).runSettingId), ['a', 'b']);
@@ -48,14 +48,14 @@ test('ingest keeps byte ranges, not copies, of settings-file entries', async () 
 
 test('DeleteBatch answers at once; the entries are purged afterwards in bounded steps', async () => {
   const { store, objects, batch } = await setup(JSON.stringify(Array.from({ length: 2500 }, (_, i) => ({ runSettingId: `r${i}` }))));
-  await ingestBatch(batch, store, objects, log);
-  await store.failBatch(batch.id, ['PENDING'], 'test', Date.now());
-  assert.equal(await store.deleteBatch(batch.id), 'deleted');
-  assert.equal(await store.getBatch(batch.id), undefined);
-  const count = () => (store.db.prepare('SELECT count(*) AS n FROM batch_entries WHERE batch_id = ?').get(batch.id) as { n: number }).n;
+  await ingestBatch(batch, store.entries, objects, log);
+  await store.batches.transition(batch.id, 'fail', { at: Date.now(), failureReason: 'test' });
+  assert.equal(await store.batches.delete(batch.id), 'deleted');
+  assert.equal(await store.batches.get(batch.id), undefined);
+  const count = () => (store.database.db.prepare('SELECT count(*) AS n FROM batch_entries WHERE batch_id = ?').get(batch.id) as { n: number }).n;
   assert.equal(count(), 2500, 'entries are not removed inside the DeleteBatch call');
   let steps = 0;
-  while (await store.purgeDeletedBatches(1000)) steps++;
+  while (await store.batches.purgeDeleted(1000)) steps++;
   assert.equal(steps, 3);
   assert.equal(count(), 0);
 });

@@ -1,24 +1,27 @@
+/*
+ * S3ObjectStore behaviour beyond the shared ObjectStore contract (contract.test.ts), against a real s3rver:
+ * the requests it sends (If-Match, Range, list markers, multipart uploads), 403 mapping, validation before
+ * any request, and cleanup of failed uploads.
+ */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
-import S3rver from 's3rver';
-import { ServiceError } from '../../src/domain/errors.js';
-import { copyFileToStore, createObjectStore, ObjectChangedError, S3ObjectStore } from '../../src/objectstore/index.js';
-import { generatedStream, quotedMd5, readAll, rejectsWith, streamMd5Bounded } from './helpers.js';
-
-// s3rver's only account; the store itself uses the standard credential chain, which reads these.
-process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
-process.env.AWS_SECRET_ACCESS_KEY = 'S3RVER';
-delete process.env.AWS_SESSION_TOKEN;
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+import {
+  copyFileToStore,
+  createObjectStore,
+  ObjectAccessDeniedError,
+  ObjectChangedError,
+  ObjectNotFoundError,
+  ObjectRequestError,
+  S3ObjectStore,
+} from '../../src/objectstore/index.js';
+import { generatedStream, listAll, quotedMd5, readAll, rejectsWith, startS3rver, streamMd5Bounded, type S3rverHandle } from './helpers.js';
 
 let tmp: string;
-let serverDir: string;
-let server: S3rver;
+let server: S3rverHandle;
 let endpoint: string;
 let store: S3ObjectStore;
 
@@ -38,17 +41,8 @@ function recordRequests(s: S3ObjectStore): { command: string; headers: Record<st
 
 before(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'omicsd-s3-store-'));
-  serverDir = join(tmp, 's3rver');
-  server = new S3rver({
-    port: 0,
-    address: '127.0.0.1',
-    silent: true,
-    directory: serverDir,
-    configureBuckets: [{ name: 'bkt', configs: [] }],
-  });
-  const address: AddressInfo = await server.run();
-  assert.ok(address.port > 0);
-  endpoint = `http://127.0.0.1:${address.port}`;
+  server = await startS3rver();
+  endpoint = server.endpoint;
   store = new S3ObjectStore({ endpoint, region: 'us-east-1' });
 });
 
@@ -59,25 +53,6 @@ after(async () => {
 });
 
 describe('S3ObjectStore against s3rver', () => {
-  it('round-trips write, head and read with a quoted MD5 ETag', async () => {
-    const loc = { bucket: 'bkt', key: 'dir/file.txt' };
-    const written = await store.write(loc, 'hello, omics\n');
-    assert.deepEqual(written, { etag: quotedMd5('hello, omics\n'), size: 13 });
-    assert.match(written.etag, /^"[0-9a-f]{32}"$/);
-    assert.deepEqual(await store.head(loc), written);
-    const { info, body } = await store.read(loc);
-    assert.deepEqual(info, written);
-    assert.equal((await readAll(body)).toString(), 'hello, omics\n');
-  });
-
-  it('changes the ETag when the content changes', async () => {
-    const loc = { bucket: 'bkt', key: 'changes' };
-    const first = await store.write(loc, Buffer.from('version 1'));
-    const second = await store.write(loc, Buffer.from('version 2'));
-    assert.notEqual(first.etag, second.etag);
-    assert.deepEqual(await store.head(loc), { etag: quotedMd5('version 2'), size: 9 });
-  });
-
   it('sends If-Match and still rejects a stale ETag that s3rver ignores', async () => {
     const pinned = new S3ObjectStore({ endpoint, region: 'us-east-1' });
     const requests = recordRequests(pinned);
@@ -91,12 +66,13 @@ describe('S3ObjectStore against s3rver', () => {
       assert.equal(requests.at(-1)?.command, 'GetObjectCommand');
       assert.equal(requests.at(-1)?.headers['if-match'], current.etag);
 
-      await assert.rejects(pinned.read(loc, { ifMatch: old.etag }), (err: unknown) => {
-        assert.ok(err instanceof ObjectChangedError);
-        assert.equal(err.expected, quotedMd5('old content'));
-        assert.equal(err.actual, quotedMd5('new content'));
-        return true;
-      });
+      // An unquoted ETag is sent quoted, as HTTP requires.
+      await readAll((await pinned.read(loc, { ifMatch: current.etag.slice(1, -1) })).body);
+      assert.equal(requests.at(-1)?.headers['if-match'], current.etag);
+
+      const err = await rejectsWith(pinned.read(loc, { ifMatch: old.etag }), ObjectChangedError);
+      assert.equal(err.expected, quotedMd5('old content'));
+      assert.equal(err.actual, quotedMd5('new content'));
       // s3rver answered 200 despite If-Match: the mismatch was caught client-side.
       assert.equal(requests.at(-1)?.command, 'GetObjectCommand');
       assert.equal(requests.at(-1)?.headers['if-match'], old.etag);
@@ -105,56 +81,77 @@ describe('S3ObjectStore against s3rver', () => {
     }
   });
 
-  it('reports missing keys and buckets as ResourceNotFoundException', async () => {
-    await rejectsWith(
-      store.head({ bucket: 'bkt', key: 'missing' }),
-      'ResourceNotFoundException',
-      /^The specified key does not exist: s3:\/\/bkt\/missing$/,
-    );
-    await rejectsWith(store.read({ bucket: 'bkt', key: 'missing' }), 'ResourceNotFoundException', /s3:\/\/bkt\/missing$/);
-    await rejectsWith(store.read({ bucket: 'no-such-bucket', key: 'k' }), 'ResourceNotFoundException', /does not exist/);
-    await rejectsWith(
-      (async () => {
-        for await (const _ of store.list('no-such-bucket', '')) void _;
-      })(),
-      'ResourceNotFoundException',
-      /^The specified bucket does not exist: s3:\/\/no-such-bucket$/,
-    );
+  it('sends a Range header for a range read, and none for an empty range', async () => {
+    const ranged = new S3ObjectStore({ endpoint, region: 'us-east-1' });
+    const requests = recordRequests(ranged);
+    try {
+      const loc = { bucket: 'bkt', key: 'ranged' };
+      await ranged.write(loc, '0123456789');
+      requests.length = 0;
+      const { body } = await ranged.read(loc, { range: { start: 2, end: 5 } });
+      assert.equal((await readAll(body)).toString(), '234');
+      assert.deepEqual(requests.map((r) => [r.command, r.headers.range]), [['GetObjectCommand', 'bytes=2-4']]);
+
+      // "bytes=3-2" would be an invalid range, which S3 ignores by sending the whole object: only a HEAD is sent.
+      requests.length = 0;
+      const empty = await ranged.read(loc, { range: { start: 3, end: 3 } });
+      assert.equal((await readAll(empty.body)).length, 0);
+      assert.deepEqual(requests.map((r) => r.command), ['HeadObjectCommand']);
+
+      // A range starting past the end is answered 416; that is an empty read too.
+      requests.length = 0;
+      const past = await ranged.read(loc, { range: { start: 20, end: 30 } });
+      assert.equal(past.info.size, 0);
+      assert.equal((await readAll(past.body)).length, 0);
+      assert.deepEqual(requests.map((r) => [r.command, r.headers.range]), [
+        ['GetObjectCommand', 'bytes=20-29'],
+        ['HeadObjectCommand', undefined],
+      ]);
+    } finally {
+      await ranged.close();
+    }
   });
 
-  it('maps 403 to AccessDeniedException', async () => {
+  it('rejects invalid keys and bucket names before sending any request', async () => {
+    const checked = new S3ObjectStore({ endpoint, region: 'us-east-1' });
+    const requests = recordRequests(checked);
+    try {
+      // Sent as is, an empty key would address the bucket itself (a PUT would try to create it, a HEAD would
+      // describe it), and a lone surrogate would fail in the SDK's URI encoding.
+      await rejectsWith(checked.write({ bucket: 'bkt', key: '' }, 'x'), ObjectRequestError, /the object key is empty/);
+      await rejectsWith(checked.head({ bucket: 'bkt', key: '' }), ObjectRequestError, /the object key is empty/);
+      await rejectsWith(checked.read({ bucket: 'bkt', key: 'a\uD800' }), ObjectRequestError, /valid Unicode/);
+      await rejectsWith(checked.write({ bucket: 'bkt', key: 'k'.repeat(1025) }, 'x'), ObjectRequestError, /at most 1024 bytes/);
+      await rejectsWith(checked.write({ bucket: 'Bkt', key: 'x' }, 'x'), ObjectRequestError, /Invalid bucket name "Bkt"/);
+      await rejectsWith(listAll(checked.list('b', '')), ObjectRequestError, /Invalid bucket name "b"/);
+      assert.deepEqual(requests, []);
+    } finally {
+      await checked.close();
+    }
+  });
+
+  it('maps 403 to ObjectAccessDeniedError', async () => {
+    await store.write({ bucket: 'bkt', key: 'dir/file.txt' }, 'hello, omics\n');
     process.env.AWS_ACCESS_KEY_ID = 'NOT-A-KEY';
     const denied = new S3ObjectStore({ endpoint, region: 'us-east-1' });
     try {
-      await rejectsWith(denied.head({ bucket: 'bkt', key: 'dir/file.txt' }), 'AccessDeniedException', /s3:\/\/bkt\/dir\/file.txt/);
-      await rejectsWith(denied.read({ bucket: 'bkt', key: 'dir/file.txt' }), 'AccessDeniedException', /InvalidAccessKeyId/);
+      const err = await rejectsWith(
+        denied.head({ bucket: 'bkt', key: 'dir/file.txt' }),
+        ObjectAccessDeniedError,
+        /^Access denied: s3:\/\/bkt\/dir\/file.txt/,
+      );
+      assert.equal(err.kind, 'AccessDenied');
+      await rejectsWith(
+        denied.read({ bucket: 'bkt', key: 'dir/file.txt' }),
+        ObjectAccessDeniedError,
+        /^Access denied: s3:\/\/bkt\/dir\/file.txt \(InvalidAccessKeyId\)$/,
+      );
+      await rejectsWith(denied.write({ bucket: 'bkt', key: 'dir/other.txt' }, 'x'), ObjectAccessDeniedError, /s3:\/\/bkt\/dir\/other.txt/);
+      await rejectsWith(listAll(denied.list('bkt', '')), ObjectAccessDeniedError, /^Access denied: s3:\/\/bkt\//);
     } finally {
       process.env.AWS_ACCESS_KEY_ID = 'S3RVER';
       await denied.close();
     }
-  });
-
-  it('creates the bucket on first write', async () => {
-    const loc = { bucket: 'created-on-write', key: 'a/b' };
-    assert.deepEqual(await store.write(loc, 'x'), { etag: quotedMd5('x'), size: 1 });
-    assert.deepEqual(await store.head(loc), { etag: quotedMd5('x'), size: 1 });
-    assert.ok((await stat(join(serverDir, 'created-on-write'))).isDirectory());
-  });
-
-  it('rejects a body whose length differs from contentLength without storing it', async () => {
-    const loc = { bucket: 'bkt', key: 'len' };
-    await rejectsWith(store.write(loc, 'abc', { contentLength: 4 }), 'ValidationException', /3 bytes but contentLength is 4/);
-    await rejectsWith(
-      store.write(loc, Readable.from([Buffer.from('abc')]), { contentLength: 4 }),
-      'ValidationException',
-      /body is 3 bytes but contentLength is 4/,
-    );
-    await rejectsWith(
-      store.write(loc, Readable.from([Buffer.from('abcde')]), { contentLength: 4 }),
-      'ValidationException',
-      /more than 4 bytes but contentLength is 4/,
-    );
-    await rejectsWith(store.head(loc), 'ResourceNotFoundException');
   });
 
   it('propagates a failing body stream on single and multipart uploads without storing anything', async () => {
@@ -174,7 +171,7 @@ describe('S3ObjectStore against s3rver', () => {
       // Real S3 discards a PUT that ends short of its Content-Length; s3rver sometimes keeps a 0-byte object
       // for the aborted request (with the MD5 of what it received), so accept that but never partial data.
       const leftover = await multipart.head(single).catch((err: unknown) => err);
-      if (!(leftover instanceof ServiceError && leftover.type === 'ResourceNotFoundException')) {
+      if (!(leftover instanceof ObjectNotFoundError)) {
         assert.equal((leftover as { size: number }).size, 0);
       }
 
@@ -182,34 +179,22 @@ describe('S3ObjectStore against s3rver', () => {
       requests.length = 0;
       await assert.rejects(multipart.write(parts, Readable.from(broken(2 * partSize + 1024 * 1024))), /upstream broke/);
       assert.equal(requests.at(-1)?.command, 'AbortMultipartUploadCommand');
-      await rejectsWith(multipart.head(parts), 'ResourceNotFoundException');
+      await rejectsWith(multipart.head(parts), ObjectNotFoundError);
+
+      // A multipart body whose total length differs from contentLength is aborted too.
+      const long = { bucket: 'bkt', key: 'long-multipart' };
+      const length = 6 * 1024 * 1024 * 1024; // above the single-PUT limit, so the upload goes multipart
+      requests.length = 0;
+      await rejectsWith(
+        multipart.write(long, generatedStream(2 * partSize + 10).stream, { contentLength: length }),
+        ObjectRequestError,
+        new RegExp(`^Cannot write s3://bkt/long-multipart: body is ${2 * partSize + 10} bytes but contentLength is ${length}$`),
+      );
+      assert.equal(requests.at(-1)?.command, 'AbortMultipartUploadCommand');
+      await rejectsWith(multipart.head(long), ObjectNotFoundError);
     } finally {
       await multipart.close();
     }
-  });
-
-  it('streams a 50 MB write and read without holding the body in memory', async () => {
-    const loc = { bucket: 'bkt', key: 'big/sample.fastq' };
-    const size = 50 * 1024 * 1024;
-    let onServerWhileGenerating = -1;
-    const source = generatedStream(size, {
-      onChunk: async (offset) => {
-        if (offset < 45 * 1024 * 1024 || onServerWhileGenerating >= 0) return;
-        // s3rver writes straight to its object file, so this shows the body left the process as it was produced.
-        onServerWhileGenerating = (await stat(join(serverDir, 'bkt', 'big', 'sample.fastq._S3rver_object'))).size;
-      },
-    });
-    const written = await store.write(loc, source.stream, { contentLength: size });
-    const expected = source.md5();
-    assert.deepEqual(written, { etag: `"${expected}"`, size });
-    assert.ok(onServerWhileGenerating >= 30 * 1024 * 1024, `server had ${onServerWhileGenerating} bytes at 45 MB`);
-
-    const { info, body } = await store.read(loc, { ifMatch: written.etag });
-    assert.deepEqual(info, written);
-    const got = await streamMd5Bounded(body, 1024 * 1024);
-    assert.equal(got.md5, expected);
-    assert.equal(got.size, size);
-    assert.ok(got.chunks >= 50, `body arrived in ${got.chunks} chunks`);
   });
 
   it('uploads a stream of unknown length in parts, and a short one with a single PUT', async () => {
@@ -247,27 +232,6 @@ describe('S3ObjectStore against s3rver', () => {
     }
   });
 
-  it('lists keys under a prefix with sizes and ETags', async () => {
-    const keys = ['runs/1/a.txt', 'runs/1/b/c.txt', 'runs/10/x', 'runs-z', 'other', 'runs/1-extra'];
-    for (const key of keys) await store.write({ bucket: 'listing', key }, `content of ${key}`);
-    const list = async (prefix: string) => {
-      const out = [];
-      for await (const item of store.list('listing', prefix)) out.push(item);
-      // s3rver returns keys in directory-walk order, not S3's byte order.
-      return out.sort((a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)));
-    };
-    assert.deepEqual(
-      (await list('runs/1')).map((o) => o.key),
-      ['runs/1-extra', 'runs/1/a.txt', 'runs/1/b/c.txt', 'runs/10/x'],
-    );
-    assert.deepEqual(await list('runs/1/'), [
-      { key: 'runs/1/a.txt', size: 'content of runs/1/a.txt'.length, etag: quotedMd5('content of runs/1/a.txt') },
-      { key: 'runs/1/b/c.txt', size: 'content of runs/1/b/c.txt'.length, etag: quotedMd5('content of runs/1/b/c.txt') },
-    ]);
-    assert.equal((await list('')).length, keys.length);
-    assert.deepEqual(await list('nothing/'), []);
-  });
-
   it('follows truncated listings page by page using the last key as marker', async () => {
     const paged = new S3ObjectStore({ endpoint, region: 'us-east-1', listPageSize: 2 });
     const requests: { marker: string | undefined; maxKeys: string | undefined }[] = [];
@@ -298,7 +262,7 @@ describe('S3ObjectStore against s3rver', () => {
   });
 });
 
-describe('createObjectStore and copyFileToStore with an S3 endpoint', () => {
+describe('createObjectStore with an S3 endpoint', () => {
   it('creates an S3ObjectStore and copies a local file to it', async () => {
     const s3 = createObjectStore({ dataDir: join(tmp, 'unused'), s3Endpoint: endpoint, region: 'us-east-1' });
     try {
@@ -311,7 +275,7 @@ describe('createObjectStore and copyFileToStore with an S3 endpoint', () => {
         size: 16,
         location: { bucket: 'bkt', key: 'uploaded/reads.fastq' },
       });
-      const { body } = await s3.read({ bucket: 'bkt', key: 'uploaded/reads.fastq' }, { ifMatch: copied.etag });
+      const { body } = await store.read({ bucket: 'bkt', key: 'uploaded/reads.fastq' }, { ifMatch: copied.etag });
       assert.equal((await readAll(body)).toString(), '@r1\nACGT\n+\nIIII\n');
     } finally {
       await s3.close();

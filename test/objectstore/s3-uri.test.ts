@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ServiceError } from '../../src/domain/errors.js';
-import { formatS3Uri, parseS3Uri } from '../../src/objectstore/object-store.js';
+import { formatS3Uri, ObjectRequestError, ObjectStoreError, parseS3Uri } from '../../src/objectstore/object-store.js';
 
-/** Asserts a ValidationException whose message names the field and contains `reason`. */
+/** Asserts an ObjectRequestError whose message names the field and contains `reason`. */
 function rejects(uri: string, reason: RegExp, options?: { allowEmptyKey?: boolean }) {
   assert.throws(
     () => parseS3Uri(uri, 'outputUri', options),
     (err: unknown) => {
-      assert.ok(err instanceof ServiceError, `expected ServiceError, got ${String(err)}`);
-      assert.equal(err.type, 'ValidationException');
-      assert.equal(err.status, 400);
+      assert.ok(err instanceof ObjectRequestError, `expected ObjectRequestError, got ${String(err)}`);
+      assert.ok(err instanceof ObjectStoreError);
+      assert.equal(err.kind, 'InvalidRequest');
+      assert.equal(err.name, 'ObjectRequestError');
       assert.match(err.message, /^Invalid outputUri /);
       assert.match(err.message, reason);
       return true;
@@ -75,7 +75,8 @@ describe('parseS3Uri', () => {
 
   it('names the field given by the caller and quotes the URI', () => {
     assert.throws(() => parseS3Uri('nope', 'parameters.input'), {
-      name: 'ValidationException',
+      name: 'ObjectRequestError',
+      kind: 'InvalidRequest',
       message: 'Invalid parameters.input "nope": expected an S3 URI of the form s3://bucket/key',
     });
   });

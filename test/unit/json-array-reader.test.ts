@@ -382,7 +382,7 @@ it('offsets: every element is the exact byte range of its text, whatever the chu
     const chunks: Buffer[] = [];
     for (let i = 0; i < doc.length; i += size) chunks.push(doc.subarray(i, i + size));
     const got = [];
-    for await (const e of readJsonArrayElementsWithOffsets(chunks)) got.push(e);
+    for await (const e of readJsonArrayElementsWithOffsets((async function* () { yield* chunks; })())) got.push(e);
     assert.deepEqual(got.map((e) => e.text), ['{"a":"é,]"}', '[1, 2]', '"漢字\\""', 'null'], `chunk size ${size}`);
     for (const e of got) assert.equal(doc.toString('utf8', e.start, e.end), e.text, `range of ${e.text} at chunk size ${size}`);
   }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { Loop } from '../../src/domain/loop.js';
-import { Turns } from '../../src/domain/turns.js';
+import { EventLoopShare } from '../../src/domain/event-loop-share.js';
 
 test('stop() ends a loop whose step starts a long wait after stop was called', async () => {
   let release!: () => void;
@@ -14,7 +14,7 @@ test('stop() ends a loop whose step starts a long wait after stop was called', a
     await stepGate; // stop() arrives here, before the step asks to wait for quota
     await loop.sleep(600_000);
     return true;
-  }, new Turns(), pino({ level: 'silent' }));
+  }, new EventLoopShare(), pino({ level: 'silent' }));
   loop.start();
   await inStep;
   const stopped = loop.stop();
@@ -25,17 +25,17 @@ test('stop() ends a loop whose step starts a long wait after stop was called', a
 });
 
 test('background steps take turns: one step per event-loop iteration', async () => {
-  const turns = new Turns();
+  const share = new EventLoopShare();
   const order: string[] = [];
   const a = (async () => {
     for (let i = 0; i < 3; i++) {
-      await turns.next();
+      await share.turn();
       order.push('a');
     }
   })();
   const b = (async () => {
     for (let i = 0; i < 3; i++) {
-      await turns.next();
+      await share.turn();
       order.push('b');
     }
   })();

@@ -6,11 +6,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { Scheduler, RUN_DURATION_EXCEEDED } from '../../src/domain/scheduler.js';
+import { Scheduler, RUN_DURATION_EXCEEDED } from '../../src/domain/runs/scheduler.js';
 import type { RunRecord } from '../../src/domain/model.js';
 import type { Executor } from '../../src/executors/executor.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { Turns } from '../../src/domain/turns.js';
+import { EventLoopShare } from '../../src/domain/event-loop-share.js';
+import { RunEventApplier } from '../../src/domain/runs/run-events.js';
 
 const log = pino({ level: 'silent' });
 
@@ -22,16 +23,18 @@ async function setup(t: import('node:test').TestContext, group: { maxCpus?: numb
   const executor: Executor = {
     name: 'recording', start: (r) => void started.push(r), cancel: (id) => void cancelled.push(id), recover() {}, async close() {},
   };
-  const scheduler = new Scheduler(store, executor, 0, new Turns(), log);
+  const share = new EventLoopShare();
+  const applier = new RunEventApplier(store, log, () => {}, share);
+  const scheduler = new Scheduler(store, executor, applier, 0, share, log);
   t.after(async () => {
     await scheduler.stop();
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const g = await store.createRunGroup({ ...group, creationTime: Date.now(), tags: {} });
-  const wf = await store.createWorkflow({ uuid: randomUUID(), status: 'ACTIVE', type: 'PRIVATE', creationTime: Date.now(), tags: {}, doc: { engine: 'CWL' } }, null);
+  const g = await store.runGroups.create({ ...group, creationTime: Date.now(), tags: {} });
+  const wf = await store.workflows.create({ uuid: randomUUID(), status: 'ACTIVE', type: 'PRIVATE', creationTime: Date.now(), tags: {}, doc: { engine: 'CWL' } }, null);
   const addRun = async () => {
-    const res = await store.insertRun({
+    const res = await store.runs.insert({
       workflowId: wf.record.id, workflowType: 'PRIVATE', roleArn: 'arn:aws:iam::123456789012:role/R', priority: 0, outputUri: 's3://o/x',
       tags: {}, extra: {}, uuid: randomUUID(), creationTime: Date.now(), runOutputUriPrefix: 's3://o/x/', runGroupId: g.record.id,
     }, 0);
@@ -59,15 +62,15 @@ test('maxCpus: a run holds its open tasks\' CPUs (at least 1); no run starts pas
   // One of them reports a 2-CPU task and another finishes: 2 + 1 = 3 CPUs held, still full.
   const [a, b] = started;
   const at = Date.now();
-  await store.applyTransitions([{ runId: a.id, status: 'RUNNING', at }, { runId: b.id, status: 'RUNNING', at }], [{ runId: a.id, name: 'big', status: 'RUNNING', at, cpus: 2 }]);
-  await store.applyTransitions([{ runId: b.id, status: 'COMPLETED', at }], []);
-  scheduler.kick();
+  await store.runs.applyTransitions([{ runId: a.id, status: 'RUNNING', at }, { runId: b.id, status: 'RUNNING', at }], [{ runId: a.id, name: 'big', status: 'RUNNING', at, cpus: 2 }]);
+  await store.runs.applyTransitions([{ runId: b.id, status: 'COMPLETED', at }], []);
+  scheduler.wake();
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal(started.length, 3);
 
   // The big task ends: run a holds 1 CPU again, one more run fits.
-  await store.applyTransitions([], [{ runId: a.id, name: 'big', status: 'COMPLETED', at: Date.now() }]);
-  scheduler.kick();
+  await store.runs.applyTransitions([], [{ runId: a.id, name: 'big', status: 'COMPLETED', at: Date.now() }]);
+  scheduler.wake();
   await until(() => started.length === 4, 'a fourth run once CPUs free up');
   await new Promise((r) => setTimeout(r, 1200));
   assert.equal(started.length, 4);
@@ -79,15 +82,15 @@ test('maxDuration: an active run past its group\'s limit ends FAILED and its eng
   scheduler.start();
   await until(() => started.length === 1, 'the run to start');
   const at = Date.now();
-  await store.applyTransitions([{ runId: run.id, status: 'RUNNING', at }], [{ runId: run.id, name: 'step', status: 'RUNNING', at, cpus: 1 }]);
+  await store.runs.applyTransitions([{ runId: run.id, status: 'RUNNING', at }], [{ runId: run.id, name: 'step', status: 'RUNNING', at, cpus: 1 }]);
   assert.deepEqual(await scheduler.enforceDurations(at + 59_000), [], 'within 1 minute');
   assert.deepEqual(await scheduler.enforceDurations(at + 61_000), [run.id]);
-  const done = (await store.getRun(run.id))!;
+  const done = (await store.runs.get(run.id))!;
   assert.equal(done.status, 'FAILED');
   assert.equal(done.failureReason, RUN_DURATION_EXCEEDED);
   assert.match(done.statusMessage!, /maxDuration/);
   assert.deepEqual(cancelled, [run.id]);
-  const tasks = await store.listTasks(run.id, {}, { limit: 10 });
+  const tasks = await store.tasks.list(run.id, {}, { limit: 10 });
   assert.deepEqual(tasks.map((x) => x.status), ['CANCELLED']);
   assert.deepEqual(await scheduler.enforceDurations(at + 120_000), [], 'a failed run is not failed again');
 });

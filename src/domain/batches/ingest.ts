@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../objectstore/object-store.js';
-import { ObjectChangedError, parseS3Uri } from '../../objectstore/object-store.js';
+import { ObjectChangedError, ObjectNotFoundError, parseS3Uri } from '../../objectstore/object-store.js';
 import { JsonArrayFormatError, readJsonArrayElementsWithOffsets } from '../../settings/json-array-reader.js';
-import type { NewEntry, Store } from '../../store/store.js';
-import { P_TEXT } from '../../api/validation.js';
+import type { BatchEntryTable, NewEntry } from '../../store/store.js';
 import type { BatchRecord } from '../model.js';
+import { P_TEXT } from '../validation.js';
 
 export const MAX_RUNS_PER_BATCH = 100_000;
 const FLUSH_ROWS = 1000;
@@ -26,14 +26,14 @@ const validRunSettingId = (v: unknown): v is string => typeof v === 'string' && 
  * at acceptance), stores one entry per element in bounded chunks, and checks the batch-level rules:
  * at most 100,000 entries, every runSettingId present and unique. Starts from scratch when repeated.
  */
-export async function ingestBatch(batch: BatchRecord, store: Store, objects: ObjectStore, log: Logger): Promise<number> {
-  await store.clearEntries(batch.id);
+export async function ingestBatch(batch: BatchRecord, entries: Pick<BatchEntryTable, 'clear' | 'insert'>, objects: ObjectStore, log: Logger): Promise<number> {
+  await entries.clear(batch.id);
   let count = 0;
   let distinct = 0;
   let buffered: NewEntry[] = [];
   let bytes = 0;
   const flush = async () => {
-    if (buffered.length) distinct += await store.insertEntries(batch.id, buffered);
+    if (buffered.length) distinct += await entries.insert(batch.id, buffered);
     buffered = [];
     bytes = 0;
   };
@@ -76,7 +76,7 @@ export async function ingestBatch(batch: BatchRecord, store: Store, objects: Obj
       }
       if (err instanceof JsonArrayFormatError) throw new BatchFailure(INVALID_JSON);
       if (err instanceof BatchFailure) throw err;
-      if ((err as { type?: string }).type === 'ResourceNotFoundException') {
+      if (err instanceof ObjectNotFoundError) {
         throw new BatchFailure(settingsChanged(batch.s3Etag, 'none (the object was deleted)'));
       }
       throw err;

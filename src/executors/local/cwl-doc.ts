@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { namedEntries, parseCwl, pickProcess, processInputs, shortId, type CwlDoc } from '../../domain/workflows/cwl-document.js';
 import type { RunContext } from './engine.js';
 import { gibFromMib, wholeCpus } from './engine.js';
 
@@ -11,7 +11,7 @@ import { gibFromMib, wholeCpus } from './engine.js';
  * the engine itself reports real problems.
  */
 
-type Doc = Record<string, any>;
+type Doc = CwlDoc;
 
 export interface Resources {
   cpus: number;
@@ -29,29 +29,12 @@ export interface CwlInfo {
   resourcesOf(jobName: string): Resources;
 }
 
-const shortId = (id: unknown) => String(id ?? '').replace(/^.*[#/]/, '');
-
 function loadDoc(file: string): Doc | undefined {
   try {
-    const doc = parseYaml(fs.readFileSync(file, 'utf8'));
-    return doc && typeof doc === 'object' ? (doc as Doc) : undefined;
+    return parseCwl(fs.readFileSync(file, 'utf8'));
   } catch {
     return undefined;
   }
-}
-
-/** The process a document or `$graph` entry names (`#main` by default). */
-function pick(doc: Doc | undefined, fragment?: string): Doc | undefined {
-  if (!doc) return undefined;
-  if (!Array.isArray(doc.$graph)) return doc;
-  const want = fragment ?? 'main';
-  return doc.$graph.find((d: Doc) => shortId(d?.id) === want) ?? (fragment ? undefined : doc.$graph[0]);
-}
-
-function entries(raw: unknown, key = 'id'): [string, any][] {
-  if (Array.isArray(raw)) return raw.map((i: any) => [shortId(i?.[key]), i]);
-  if (raw && typeof raw === 'object') return Object.entries(raw as Doc);
-  return [];
 }
 
 function requirement(proc: Doc | undefined, cls: string): Doc | undefined {
@@ -91,16 +74,13 @@ function resourcesFrom(...procs: (Doc | undefined)[]): Resources {
 
 export function readCwl(mainPath: string): CwlInfo {
   const mainDoc = loadDoc(mainPath);
-  const root = pick(mainDoc);
-  const inputTypes = new Map<string, unknown>();
-  for (const [name, def] of entries(root?.inputs)) {
-    inputTypes.set(name, typeof def === 'string' || Array.isArray(def) ? def : def?.type);
-  }
+  const root = pickProcess(mainDoc);
+  const inputTypes = new Map(processInputs(root).map((input) => [input.name, input.type]));
   const byStep = new Map<string, Resources>();
   const seen = new Set<string>();
   const walk = (proc: Doc | undefined, file: string, graph: Doc | undefined, inherited: Doc[]) => {
     if (!proc || proc.class !== 'Workflow') return;
-    for (const [name, step] of entries(proc.steps)) {
+    for (const [name, step] of namedEntries(proc.steps)) {
       let run: Doc | undefined;
       let runFile = file;
       let runGraph = graph;
@@ -111,9 +91,9 @@ export function readCwl(mainPath: string): CwlInfo {
           if (seen.has(step.run + runFile)) continue;
           seen.add(step.run + runFile);
           runGraph = loadDoc(runFile);
-          run = pick(runGraph, fragment);
+          run = pickProcess(runGraph, fragment);
         } else {
-          run = pick(graph, fragment);
+          run = pickProcess(graph, fragment);
         }
       } else if (step?.run && typeof step.run === 'object') {
         run = step.run;

@@ -1,10 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { RunRecord } from '../../domain/model.js';
-import type { TaskUpdate } from '../../store/store.js';
-
-/** The families of workflow languages; WDL_LENIENT runs on a WDL engine. */
-export type EngineFamily = 'CWL' | 'WDL' | 'NEXTFLOW';
+import type { RunRecord, TaskUpdate } from '../../domain/model.js';
+import type { WorkflowLanguage } from '../../domain/workflows/languages.js';
 
 /** What an adapter is given to run one workflow run. */
 export interface RunContext {
@@ -43,7 +40,7 @@ export interface TaskTracker {
 export interface EngineAdapter {
   /** The engine's usual name, e.g. `cwltool`. */
   readonly id: string;
-  readonly family: EngineFamily;
+  readonly family: WorkflowLanguage;
   /** The command as configured or found: executable (absolute) and leading arguments. */
   readonly argv: string[];
   /**

@@ -1,13 +1,13 @@
 import path from 'node:path';
-import type { WorkflowEngine } from '../../domain/model.js';
+import type { WorkflowLanguage } from '../../domain/workflows/languages.js';
 import { CwltoolAdapter } from './cwltool.js';
-import { resolveCommand, type EngineAdapter, type EngineFamily } from './engine.js';
+import { resolveCommand, type EngineAdapter } from './engine.js';
 import { MiniwdlAdapter } from './miniwdl.js';
 import { NextflowAdapter } from './nextflow.js';
 import { ToilCwlAdapter } from './toil-cwl.js';
 import { ToilWdlAdapter } from './toil-wdl.js';
 
-/** Engine commands as configured (`--engine-cwl` …); undefined = look for the default on PATH. */
+/** Engine commands as configured (`--engine-cwl` …, Config.engines); undefined = look for the default on PATH. */
 export interface EngineCommands {
   cwl?: string;
   toilCwl?: string;
@@ -17,22 +17,15 @@ export interface EngineCommands {
 
 export type EngineLookup =
   | { found: true; adapter: EngineAdapter }
-  | { found: false; family: EngineFamily; message: string };
+  | { found: false; family: WorkflowLanguage; message: string };
 
-const INSTALL: Record<EngineFamily, string> = {
+const INSTALL: Record<WorkflowLanguage, string> = {
   CWL: 'install cwltool (apt-get install cwltool) or Toil (apt-get install toil, for toil-cwl-runner)',
   WDL: 'install toil-wdl-runner (apt-get install toil) or miniwdl (pip install miniwdl)',
   NEXTFLOW: 'install Nextflow (a Java 17+ runtime and the nextflow launcher on PATH)',
 };
 
-const FLAG: Record<EngineFamily, string> = { CWL: '--engine-cwl', WDL: '--engine-wdl', NEXTFLOW: '--engine-nextflow' };
-
-export function familyOf(engine: WorkflowEngine | undefined, main: string | undefined): EngineFamily | undefined {
-  if (engine === 'CWL' || engine === 'NEXTFLOW') return engine;
-  if (engine === 'WDL' || engine === 'WDL_LENIENT') return 'WDL';
-  const ext = path.extname(main ?? '').toLowerCase();
-  return ext === '.cwl' ? 'CWL' : ext === '.wdl' ? 'WDL' : ext === '.nf' ? 'NEXTFLOW' : undefined;
-}
+const FLAG: Record<WorkflowLanguage, string> = { CWL: '--engine-cwl', WDL: '--engine-wdl', NEXTFLOW: '--engine-nextflow' };
 
 const looksLikeToil = (argv: string[]) => path.basename(argv[0]).startsWith('toil');
 
@@ -47,7 +40,7 @@ const looksLikeToil = (argv: string[]) => path.basename(argv[0]).startsWith('toi
  * A configured command that cannot be found is not replaced by another engine: the run fails
  * naming that command.
  */
-export function lookupEngine(family: EngineFamily, commands: EngineCommands): EngineLookup {
+export function lookupEngine(family: WorkflowLanguage, commands: EngineCommands): EngineLookup {
   const configured = (cmd: string, flag: string, make: (argv: string[]) => EngineAdapter): EngineLookup => {
     const argv = resolveCommand(cmd);
     if (argv) return { found: true, adapter: make(argv) };
@@ -74,5 +67,3 @@ export function lookupEngine(family: EngineFamily, commands: EngineCommands): En
       return onPath([['nextflow', (a) => new NextflowAdapter(a)]]);
   }
 }
-
-export const ENGINE_FAMILIES: EngineFamily[] = ['CWL', 'WDL', 'NEXTFLOW'];

@@ -6,11 +6,12 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { RunRecord, RunStatus } from '../../domain/model.js';
 import type { ObjectStore } from '../../objectstore/object-store.js';
-import type { Store } from '../../store/store.js';
+import { languageOf, WORKFLOW_LANGUAGES } from '../../domain/workflows/languages.js';
+import { SIMULATE_KEY } from '../../domain/runs/parameters.js';
+import type { WorkflowTable } from '../../store/store.js';
 import type { Executor, RunReporter } from '../executor.js';
-import { SIMULATE_KEY } from '../simulated.js';
 import { stripAnsi, tail, which, type EngineAdapter, type RunContext, type TaskTracker } from './engine.js';
-import { ENGINE_FAMILIES, familyOf, lookupEngine } from './engines.js';
+import { lookupEngine, type EngineCommands } from './engines.js';
 import { exportLog, exportOutputs } from './export.js';
 import { pidFilePath, runDir, runLogPath } from './paths.js';
 import { MARKER_ENV, engineAlive, processInfo, terminateEngine } from './process-tree.js';
@@ -21,12 +22,13 @@ export { runLogPath } from './paths.js';
 /** What the local executor is given by the service. */
 export interface LocalExecutorOptions {
   reporter: RunReporter;
-  store: Store;
+  /** Where a run's workflow and its definition are read. */
+  workflows: Pick<WorkflowTable, 'get' | 'getDefinition'>;
   objects: ObjectStore;
   /** Per-run work and log folders live under `<dataDir>/runs/<runId>/`. */
   dataDir: string;
   /** Engine commands; undefined = look for the default on PATH. */
-  engines: { cwl?: string; toilCwl?: string; wdl?: string; nextflow?: string };
+  engines: EngineCommands;
   log: Logger;
   /**
    * Whether CWL tools may run in containers: undefined = when `docker info` answers; false = always
@@ -151,7 +153,7 @@ export class LocalExecutor implements Executor {
   private logEngines() {
     const found: Record<string, string> = {};
     const missing: Record<string, string> = {};
-    for (const family of ENGINE_FAMILIES) {
+    for (const family of WORKFLOW_LANGUAGES) {
       const hit = lookupEngine(family, this.opts.engines);
       if (hit.found) found[family] = `${hit.adapter.id} (${hit.adapter.argv.join(' ')})`;
       else missing[family] = hit.message;
@@ -186,7 +188,7 @@ export class LocalExecutor implements Executor {
   }
 
   private async execute(run: RunRecord, a: ActiveRun): Promise<void> {
-    const { store, objects, dataDir } = this.opts;
+    const { workflows, objects, dataDir } = this.opts;
     const dir = path.resolve(runDir(dataDir, run.id));
     const logFile = runLogPath(dataDir, run.id);
     // A folder left by an earlier service with the same data dir cannot belong to this run.
@@ -197,14 +199,14 @@ export class LocalExecutor implements Executor {
       this.report(a, 'FAILED', code, tail(message, 1000));
     };
 
-    const wf = await store.getWorkflow(run.workflowId);
+    const wf = await workflows.get(run.workflowId);
     if (!wf) return fail('WORKFLOW_NOT_FOUND', `Workflow ${run.workflowId} no longer exists`);
-    const family = familyOf(wf.doc.engine, wf.doc.main);
+    const family = languageOf(wf.doc.engine, wf.doc.main);
     if (!family) return fail('UNKNOWN_ENGINE', `Workflow ${run.workflowId} names no engine the local executor can run (${wf.doc.engine ?? 'none'})`);
     const lookup = lookupEngine(family, this.opts.engines);
     if (!lookup.found) return fail('ENGINE_NOT_FOUND', lookup.message);
     const adapter = lookup.adapter;
-    const zip = await store.getWorkflowDefinition(run.workflowId);
+    const zip = await workflows.getDefinition(run.workflowId);
     if (!zip) return fail('WORKFLOW_NOT_FOUND', `Workflow ${run.workflowId} has no stored definition`);
 
     const outDir = adapter.outDirFor?.(dir) ?? path.join(dir, 'out');

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { unzipSync } from 'fflate';
+import { DefinitionError, findMainFile, readDefinitionZip, type DefinitionFiles } from '../../domain/workflows/definition-zip.js';
 import { parseS3Uri, type ObjectStore } from '../../objectstore/object-store.js';
 
 /** A run could not be prepared; `code` becomes its failureReason. */
@@ -23,35 +23,27 @@ function inside(root: string, rel: string, what: string): string {
 }
 
 /**
- * Unpacks the definition zip into `dir` and returns the absolute path of its main file
- * (`main` names it as the zip does, or as a path suffix, as CreateWorkflow accepts it).
+ * Unpacks the definition zip into `dir` and returns the absolute path of its main file, found by the
+ * same rules CreateWorkflow used (docs/workflows.md).
  */
 export async function unpackDefinition(zip: Uint8Array, dir: string, main: string | undefined): Promise<string> {
-  let files: Record<string, Uint8Array>;
+  let files: DefinitionFiles;
+  let mainFile: string;
   try {
-    files = unzipSync(zip);
+    files = readDefinitionZip(zip);
+    mainFile = findMainFile(Object.keys(files), main);
   } catch (err) {
-    throw new PrepareError('INVALID_DEFINITION', `The workflow definition is not a valid zip archive: ${(err as Error).message}`);
+    if (err instanceof DefinitionError) throw new PrepareError('INVALID_DEFINITION', err.message);
+    throw err;
   }
-  await fs.mkdir(dir, { recursive: true });
   const root = path.resolve(dir);
+  await fs.mkdir(root, { recursive: true });
   for (const [name, data] of Object.entries(files)) {
     const target = inside(root, name, 'The definition entry');
-    if (name.endsWith('/')) {
-      await fs.mkdir(target, { recursive: true });
-      continue;
-    }
     await fs.mkdir(path.dirname(target), { recursive: true });
     await fs.writeFile(target, data);
   }
-  const names = Object.keys(files).filter((n) => !n.endsWith('/'));
-  const found = main ? names.find((n) => n === main || n.endsWith(`/${main}`)) : names.length === 1 ? names[0] : undefined;
-  if (!found) {
-    throw new PrepareError('INVALID_DEFINITION', main
-      ? `The main file ${main} is not in the workflow definition`
-      : 'The workflow names no main file and its definition holds more than one file');
-  }
-  return path.join(root, found);
+  return path.join(root, mainFile);
 }
 
 /**

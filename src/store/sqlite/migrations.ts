@@ -1,11 +1,21 @@
+import type Database from 'better-sqlite3';
+
 /**
- * Versioned schema for SQLite. Each migration runs once, in order, inside a transaction, and is
- * recorded in schema_migrations; never edit a released migration, add the next one.
+ * The SQLite schema as numbered, append-only migrations. Each runs once, in order, in its own
+ * transaction, and is recorded in `schema_migrations` inside the database file, so a data dir says
+ * which schema it has. Never edit a released migration: add the next one.
  * Columns hold what is filtered, sorted or counted; `doc` holds the rest of a record as JSON.
  */
-export const SQLITE_MIGRATIONS: { version: number; sql: string }[] = [
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const SQLITE_MIGRATIONS: Migration[] = [
   {
     version: 1,
+    description: 'omicsd 0.1.0 schema',
     sql: `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sequences (name TEXT PRIMARY KEY, next_value INTEGER NOT NULL);
@@ -154,4 +164,40 @@ CREATE TABLE batch_purges (batch_id INTEGER PRIMARY KEY);
 CREATE INDEX batch_entries_run ON batch_entries (run_id, batch_id);
 `,
   },
+  {
+    version: 2,
+    // Migration 1 was edited after data dirs already existed: one made by an earlier 0.1.0 build lacks
+    // the purge table and has the narrower run index. This brings every version-1 data dir to one shape.
+    description: 'repair data dirs made before migration 1 was final: batch_purges, batch_entries_run (run_id, batch_id)',
+    sql: `
+CREATE TABLE IF NOT EXISTS batch_purges (batch_id INTEGER PRIMARY KEY);
+DROP INDEX IF EXISTS batch_entries_run;
+CREATE INDEX batch_entries_run ON batch_entries (run_id, batch_id);
+`,
+  },
 ];
+
+/** The newest schema this build knows. */
+export const SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].version;
+
+/** The data dir's schema is newer than this build: refuse to touch it. */
+export class SchemaTooNewError extends Error {}
+
+/** Applies the migrations a database lacks; refuses a database made by a newer omicsd. */
+export function migrate(db: Database.Database, file: string): { from: number; to: number } {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
+  const from = done.size ? Math.max(...done) : 0;
+  if (from > SCHEMA_VERSION) {
+    throw new SchemaTooNewError(`The database ${file} has schema version ${from}, but this omicsd knows versions up to ${SCHEMA_VERSION}: `
+      + 'it was written by a newer omicsd. Run that version (or newer) on this data dir; omicsd does not downgrade schemas.');
+  }
+  for (const m of SQLITE_MIGRATIONS) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
+    }).immediate();
+  }
+  return { from, to: SCHEMA_VERSION };
+}

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import type { Store } from '../store/store.js';
-import type { Executor } from '../executors/executor.js';
-import { Lookups } from './lookups.js';
-import type { Turns } from './turns.js';
-import { ACTIVE_RUN_STATUSES, type RunGroupRecord, type RunTransition } from './model.js';
+import type { Executor } from '../../executors/executor.js';
+import type { AppliedTransition, SchedulerStore } from '../../store/store.js';
+import type { EventLoopShare } from '../event-loop-share.js';
+import { ACTIVE_RUN_STATUSES, type RunGroupRecord, type RunTransition, type TaskUpdate } from '../model.js';
+import { RunReferences } from './run-references.js';
+import { isTerminalTaskStatus } from './run-transitions.js';
 
 const UNCAPPED_PASS = 250;
 /** How often active runs are checked against their run group's maxDuration. */
@@ -17,7 +18,8 @@ export const RUN_DURATION_EXCEEDED = 'RUN_DURATION_EXCEEDED';
  * queues them. An active run holds the CPUs of its open tasks, and at least 1 (before its engine
  * reports any task): a group starts another run only while that leaves a CPU free under maxCpus.
  * Active runs of a group with `maxDuration` (minutes) that run longer end FAILED with
- * failureReason RUN_DURATION_EXCEEDED, and their engines are stopped.
+ * failureReason RUN_DURATION_EXCEEDED, and their engines are stopped; that change goes through the
+ * run-event path like every other, so the batch counters move with it.
  */
 export class Scheduler {
   private running = false;
@@ -27,17 +29,25 @@ export class Scheduler {
   private checkingDurations: Promise<void> = Promise.resolve();
   private stopped = false;
 
-  constructor(private store: Store, private executor: Executor, private maxConcurrent: number, private turns: Turns, private log: Logger) {}
+  constructor(
+    private store: SchedulerStore,
+    private executor: Executor,
+    /** Applies run changes now, through the same path as executor reports. */
+    private events: { applyNow(changes: RunTransition[], tasks: TaskUpdate[]): Promise<AppliedTransition[]> },
+    private maxConcurrent: number,
+    private share: EventLoopShare,
+    private log: Logger,
+  ) {}
 
   start() {
-    this.ticker = setInterval(() => this.kick(), 1000);
+    this.ticker = setInterval(() => this.wake(), 1000);
     this.durations = setInterval(() => {
       this.checkingDurations = this.enforceDurations(Date.now()).then(
         () => undefined,
         (err) => this.log.error({ err }, 'maxDuration check failed'),
       );
     }, DURATION_CHECK_MS);
-    this.kick();
+    this.wake();
   }
 
   async stop() {
@@ -53,10 +63,10 @@ export class Scheduler {
     if (this.stopped) return [];
     // At most 1,000 run groups exist (a fixed quota); most runs are in none with a maxDuration.
     const limits = new Map<string, number>();
-    for (const g of await this.store.listRunGroups({}, { limit: 1000 })) if (g.maxDuration !== undefined) limits.set(g.id, g.maxDuration);
+    for (const g of await this.store.runGroups.list({}, { limit: 1000 })) if (g.maxDuration !== undefined) limits.set(g.id, g.maxDuration);
     if (!limits.size) return [];
     const over: RunTransition[] = [];
-    for (const run of await this.store.listRunsInStatus([...ACTIVE_RUN_STATUSES])) {
+    for (const run of await this.store.runs.listInStatus(ACTIVE_RUN_STATUSES)) {
       const limit = run.runGroupId ? limits.get(run.runGroupId) : undefined;
       const since = run.startTime ?? run.creationTime;
       if (limit === undefined || now - since <= limit * 60_000) continue;
@@ -66,26 +76,27 @@ export class Scheduler {
       });
     }
     if (!over.length) return [];
-    const applied = await this.store.applyTransitions(over, []);
+    const applied = await this.events.applyNow(over, []);
     // Close the tasks the engine will no longer report.
-    const tasks = [];
+    const tasks: TaskUpdate[] = [];
     for (const a of applied) {
-      for (const t of await this.store.listTasks(a.runId, {}, { limit: 1000 })) {
-        if (!['COMPLETED', 'FAILED', 'CANCELLED'].includes(t.status)) {
-          tasks.push({ runId: a.runId, name: t.name, status: 'CANCELLED' as const, at: now, statusMessage: 'The run exceeded its maxDuration' });
+      for (const t of await this.store.tasks.list(a.runId, {}, { limit: 1000 })) {
+        if (!isTerminalTaskStatus(t.status)) {
+          tasks.push({ runId: a.runId, name: t.name, status: 'CANCELLED', at: now, statusMessage: 'The run exceeded its maxDuration' });
         }
       }
     }
-    if (tasks.length) await this.store.applyTransitions([], tasks);
+    if (tasks.length) await this.events.applyNow([], tasks);
     for (const a of applied) this.executor.cancel(a.runId);
     if (applied.length) {
       this.log.info({ runs: applied.map((a) => a.runId) }, 'runs failed for exceeding their run group maxDuration');
-      this.kick();
+      this.wake();
     }
     return applied.map((a) => a.runId);
   }
 
-  kick() {
+  /** Asks for a scheduling pass (another follows the current one, if one is running). */
+  wake() {
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -98,7 +109,7 @@ export class Scheduler {
   private async loop() {
     try {
       do {
-        await this.turns.next();
+        await this.share.turn();
         this.again = false;
         if (await this.pass()) this.again = true;
       } while (this.again && !this.stopped);
@@ -111,33 +122,33 @@ export class Scheduler {
 
   /** One pass; true when it filled its capacity and another may start more. */
   private async pass(): Promise<boolean> {
-    const { total, byGroup } = await this.store.countActiveRuns();
+    const { total, byGroup } = await this.store.runs.countActive();
     const capacity = this.maxConcurrent > 0 ? Math.min(UNCAPPED_PASS, this.maxConcurrent - total) : UNCAPPED_PASS;
     if (capacity <= 0) return false;
-    const groups = new Lookups(this.store);
-    const cpus = await this.store.activeCpusByGroup();
+    const refs = new RunReferences(this.store);
+    const cpus = await this.store.runs.activeCpusByGroup();
     /** Whether one more run of group g fits its maxRuns and maxCpus (a new run holds 1 CPU). */
     const fits = (g: RunGroupRecord | undefined, runs: number, heldCpus: number) =>
       (g?.maxRuns === undefined || runs < g.maxRuns) && (g?.maxCpus === undefined || heldCpus + 1 <= g.maxCpus);
     const full: string[] = [];
     for (const [g, n] of byGroup) {
-      if (!fits(await groups.runGroup(g), n, cpus.get(g) ?? 0)) full.push(g);
+      if (!fits(await refs.runGroup(g), n, cpus.get(g) ?? 0)) full.push(g);
     }
-    const candidates = await this.store.queuedRuns(capacity, full);
+    const candidates = await this.store.runs.queued(capacity, full);
     const active = new Map(byGroup);
     const chosen = [];
     for (const run of candidates) {
       if (run.runGroupId) {
         const n = active.get(run.runGroupId) ?? 0;
         const c = cpus.get(run.runGroupId) ?? 0;
-        if (!fits(await groups.runGroup(run.runGroupId), n, c)) continue;
+        if (!fits(await refs.runGroup(run.runGroupId), n, c)) continue;
         active.set(run.runGroupId, n + 1);
         cpus.set(run.runGroupId, c + 1);
       }
       chosen.push(run);
     }
     if (!chosen.length) return false;
-    const moved = new Set(await this.store.markStarting(chosen.map((r) => r.id)));
+    const moved = new Set(await this.store.runs.markStarting(chosen.map((r) => r.id)));
     for (const run of chosen) if (moved.has(run.id)) this.executor.start({ ...run, status: 'STARTING' });
     return candidates.length === capacity;
   }

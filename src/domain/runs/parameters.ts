@@ -1,5 +1,7 @@
-import type { ParameterSpec } from './model.js';
-import { SIMULATE_KEY } from '../executors/simulated.js';
+import type { ParameterSpec } from '../model.js';
+
+/** The parameter key that steers a simulated run (docs/runs.md); exempt from the parameter-template check. */
+export const SIMULATE_KEY = '__omicsd_simulate';
 
 /**
  * Checks run parameters against a workflow's parameter template: every required parameter present,
@@ -11,7 +13,7 @@ export function parameterProblem(template: Record<string, ParameterSpec> | undef
   }
   if (!template) return undefined;
   const given = Object.keys((parameters ?? {}) as object).filter((k) => k !== SIMULATE_KEY);
-  const unknown = given.filter((k) => !(k in template));
+  const unknown = given.filter((k) => !Object.hasOwn(template, k));
   if (unknown.length) return `Parameters not in the workflow's parameter template: ${unknown.join(', ')}`;
   const missing = Object.entries(template).filter(([k, spec]) => !spec.optional && !given.includes(k)).map(([k]) => k);
   if (missing.length) return `Missing required parameters: ${missing.join(', ')}`;

@@ -1,20 +1,21 @@
-import type { Config } from '../config.js';
-import type { Executor } from '../executors/executor.js';
-import type { BatchRunInput, StartRunInput } from '../api/shapes.js';
-import type { NewRun, Store } from '../store/store.js';
-import { conflict, notFound, quotaExceeded, throttled, validationError } from './errors.js';
-import { requestHash } from './hash.js';
-import { createdRecord, replayed } from './idempotency.js';
-import { newUuid } from './ids.js';
-import { Lookups } from './lookups.js';
-import { ACTIVE_RUN_STATUSES, type RunRecord } from './model.js';
+import type { Config } from '../../config.js';
+import type { Executor } from '../../executors/executor.js';
+import type { NewRun, PageRequest, RunFilter, Store } from '../../store/store.js';
+import { conflict, notFound, validationError } from '../errors.js';
+import { requestHash } from '../hash.js';
+import { createdRecord, replayed } from '../idempotency.js';
+import { newUuid } from '../ids.js';
+import { ACTIVE_RUN_STATUSES, type RunRecord, type TaskStatus } from '../model.js';
 import { parameterProblem } from './parameters.js';
+import { runQuotaExceeded, startRunThrottled } from '../quotas.js';
+import { RunReferences } from './run-references.js';
+import type { BatchRunInput, StartRunInput } from '../run-settings.js';
 import type { Scheduler } from './scheduler.js';
-import type { TokenBucket } from './token-bucket.js';
+import type { TokenBucket } from '../token-bucket.js';
 
 type RunInput = Omit<BatchRunInput, 'outputBucketOwnerId'> & { outputBucketOwnerId?: string; runId?: string };
 
-/** StartRun, CancelRun and DeleteRun, and the validation a batch entry shares with StartRun. */
+/** StartRun, the run reads, CancelRun and DeleteRun, and the validation a batch entry shares with StartRun. */
 export class RunService {
   constructor(
     private store: Store,
@@ -25,14 +26,14 @@ export class RunService {
   ) {}
 
   /** Checks what a run refers to and builds the row to insert; throws the error StartRun would answer. */
-  async prepare(input: RunInput, lookups: Lookups, batchId?: string): Promise<NewRun> {
+  async prepare(input: RunInput, refs: RunReferences, batchId?: string): Promise<NewRun> {
     if (input.workflowType === 'READY2RUN') throw notFound(`Ready2Run workflow ${input.workflowId} not found: omicsd runs private workflows only`);
     if (input.workflowOwnerId && input.workflowOwnerId !== this.config.accountId) {
       throw notFound(`Workflow ${input.workflowId} shared by account ${input.workflowOwnerId} not found`);
     }
     if (input.cacheBehavior && !input.cacheId) throw validationError('cacheBehavior requires cacheId');
-    const workflow = await lookups.activeWorkflow(input.workflowId);
-    await lookups.requireRunGroup(input.runGroupId);
+    const workflow = await refs.activeWorkflow(input.workflowId);
+    await refs.requireRunGroup(input.runGroupId);
     const problem = parameterProblem(workflow.doc.parameterTemplate, input.parameters);
     if (problem) throw validationError(problem);
     return {
@@ -64,11 +65,11 @@ export class RunService {
 
   async startRun(input: StartRunInput, raw: Record<string, unknown>): Promise<RunRecord> {
     const hash = requestHash(raw);
-    const prior = await replayed(this.store, 'run', input.requestId, hash, (id) => this.store.getRun(id));
+    const prior = await replayed(this.store, 'run', input.requestId, hash, (id) => this.store.runs.get(id));
     if (prior) return prior;
     let effective: RunInput;
     if (input.runId) {
-      const source = await this.store.getRun(input.runId);
+      const source = await this.store.runs.get(input.runId);
       if (!source) throw notFound(`Run ${input.runId} not found`);
       effective = {
         workflowId: source.workflowId, workflowType: source.workflowType as any, name: source.name, runGroupId: source.runGroupId,
@@ -79,27 +80,47 @@ export class RunService {
       if (!input.workflowId) throw validationError('StartRun needs a workflowId (or the runId of a run to repeat)');
       effective = input as RunInput;
     }
-    const run = await this.prepare(effective, new Lookups(this.store));
-    if (!this.bucket.tryTake()) {
-      throw throttled(`Rate exceeded: StartRun is limited to ${this.bucket.rate} requests per second for this account`);
-    }
-    const res = await this.store.insertRun({ ...run, requestId: input.requestId, requestHash: hash }, this.config.maxRuns);
-    if (res === 'quota') throw quotaExceeded(`The account already has the maximum of ${this.config.maxRuns} runs; delete runs to start more`);
+    const run = await this.prepare(effective, new RunReferences(this.store));
+    if (!this.bucket.tryTake()) throw startRunThrottled(this.bucket.rate);
+    const res = await this.store.runs.insert({ ...run, requestId: input.requestId, requestHash: hash }, this.config.maxRuns);
+    if (res === 'quota') throw runQuotaExceeded(this.config.maxRuns);
     const record = createdRecord(res, input.requestId);
-    this.scheduler.kick();
+    this.scheduler.wake();
     return record;
   }
 
+  async get(id: string) {
+    const run = await this.store.runs.get(id);
+    if (!run) throw notFound(`Run ${id} not found`);
+    return run;
+  }
+
+  list(filter: RunFilter, page: PageRequest) {
+    return filter.status === 'DELETED' ? Promise.resolve([]) : this.store.runs.list(filter, page);
+  }
+
+  async listTasks(runId: string, filter: { status?: TaskStatus }, page: PageRequest) {
+    await this.get(runId);
+    return this.store.tasks.list(runId, filter, page);
+  }
+
+  async getTask(runId: string, taskId: string) {
+    await this.get(runId);
+    const task = await this.store.tasks.get(runId, taskId);
+    if (!task) throw notFound(`Task ${taskId} of run ${runId} not found`);
+    return task;
+  }
+
   async cancelRun(id: string) {
-    const [res] = await this.store.cancelRuns([id], Date.now());
+    const [res] = await this.store.runs.cancel([id], Date.now());
     if (!res.previous || res.previous === 'DELETED') throw notFound(`Run ${id} not found`);
     if (!res.cancelled) throw conflict(`Run ${id} is in status ${res.previous} and cannot be cancelled`);
     if (ACTIVE_RUN_STATUSES.includes(res.previous)) this.executor.cancel(id);
-    this.scheduler.kick();
+    this.scheduler.wake();
   }
 
   async deleteRun(id: string) {
-    const res = await this.store.deleteRun(id);
+    const res = await this.store.runs.delete(id);
     if (res === 'missing') throw notFound(`Run ${id} not found`);
     if (res !== 'deleted') throw conflict(`Run ${id} is in status ${res}; only COMPLETED, FAILED or CANCELLED runs can be deleted`);
   }

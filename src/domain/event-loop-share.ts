@@ -1,13 +1,14 @@
 /**
- * Background work (batch steps, scheduler passes, run-event flushes) takes turns: at most one step
- * per event-loop iteration, so requests that arrive meanwhile wait for one step, never for all of them.
+ * Background work (batch steps, scheduler passes, run-event flushes) shares the event loop with
+ * requests: at most one bounded step per event-loop iteration, so a request that arrives meanwhile
+ * waits for one step, never for all of them.
  */
-export class Turns {
+export class EventLoopShare {
   private waiting: (() => void)[] = [];
   private scheduled = false;
 
   /** Resolves when it is the caller's turn to run one bounded synchronous step. */
-  next(): Promise<void> {
+  turn(): Promise<void> {
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       this.schedule();

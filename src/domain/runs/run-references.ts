@@ -1,23 +1,26 @@
-import type { Store } from '../store/store.js';
-import { notFound } from './errors.js';
-import type { RunGroupRecord, WorkflowRecord } from './model.js';
+import type { ReferenceStore } from '../../store/store.js';
+import { notFound } from '../errors.js';
+import type { RunGroupRecord, WorkflowRecord } from '../model.js';
 
-/** Memoised reads of the resources a run refers to, for the length of one request or one submission chunk. */
-export class Lookups {
+/**
+ * The workflow and run group a run refers to, each read once for the length of one request or one
+ * submission chunk (a chunk of 200 entries usually names one workflow).
+ */
+export class RunReferences {
   private workflows = new Map<string, Promise<WorkflowRecord | undefined>>();
   private groups = new Map<string, Promise<RunGroupRecord | undefined>>();
 
-  constructor(private store: Store) {}
+  constructor(private store: ReferenceStore) {}
 
   workflow(id: string) {
     let p = this.workflows.get(id);
-    if (!p) this.workflows.set(id, (p = this.store.getWorkflow(id)));
+    if (!p) this.workflows.set(id, (p = this.store.workflows.get(id)));
     return p;
   }
 
   runGroup(id: string) {
     let p = this.groups.get(id);
-    if (!p) this.groups.set(id, (p = this.store.getRunGroup(id)));
+    if (!p) this.groups.set(id, (p = this.store.runGroups.get(id)));
     return p;
   }
 

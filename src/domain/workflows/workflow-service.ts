@@ -1,26 +1,45 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { CreateWorkflowInput } from '../api/shapes.js';
-import type { ObjectStore } from '../objectstore/object-store.js';
-import { parseS3Uri } from '../objectstore/object-store.js';
-import type { Store } from '../store/store.js';
-import { conflict, notFound, validationError } from './errors.js';
-import { requestHash } from './hash.js';
-import { createdRecord, replayed } from './idempotency.js';
-import { newUuid } from './ids.js';
-import type { WorkflowRecord } from './model.js';
-import { inspectDefinition } from './workflow-definition.js';
+import type { ObjectStore } from '../../objectstore/object-store.js';
+import { parseS3Uri } from '../../objectstore/object-store.js';
+import type { PageRequest, Store } from '../../store/store.js';
+import { conflict, notFound, validationError } from '../errors.js';
+import { requestHash } from '../hash.js';
+import { createdRecord, replayed } from '../idempotency.js';
+import { newUuid } from '../ids.js';
+import type { Json, ParameterSpec, Tags, WorkflowEngine, WorkflowRecord } from '../model.js';
+import { inspectDefinition } from './inspect-definition.js';
 
 const MAX_ZIP_BYTES = 4.4 * 1024 * 1024;
 const MAX_URI_BYTES = 100 * 1024 * 1024;
+
+/** CreateWorkflow's request, after the API checked its shape. */
+export interface CreateWorkflowRequest {
+  requestId: string;
+  name?: string;
+  description?: string;
+  engine?: WorkflowEngine;
+  definitionZip?: string;
+  definitionUri?: string;
+  definitionRepository?: object;
+  main?: string;
+  parameterTemplate?: Record<string, ParameterSpec>;
+  storageCapacity?: number;
+  storageType?: string;
+  accelerators?: string;
+  containerRegistryMap?: Json;
+  readmeMarkdown?: string;
+  readmePath?: string;
+  tags?: Tags;
+}
 
 /** CreateWorkflow and friends. A workflow is CREATING until its definition is inspected, then ACTIVE or FAILED. */
 export class WorkflowService {
   constructor(private store: Store, private objects: ObjectStore, private log: Logger) {}
 
-  async create(input: CreateWorkflowInput, raw: Record<string, unknown>): Promise<WorkflowRecord> {
+  async create(input: CreateWorkflowRequest, raw: Record<string, unknown>): Promise<WorkflowRecord> {
     const hash = requestHash(raw);
-    const prior = await replayed(this.store, 'workflow', input.requestId, hash, (id) => this.store.getWorkflow(id));
+    const prior = await replayed(this.store, 'workflow', input.requestId, hash, (id) => this.store.workflows.get(id));
     if (prior) return prior;
     const sources = [input.definitionZip, input.definitionUri, input.definitionRepository].filter((v) => v !== undefined).length;
     if (sources !== 1) throw validationError('Exactly one of definitionZip, definitionUri or definitionRepository is required');
@@ -35,7 +54,7 @@ export class WorkflowService {
       const head = await this.objects.head(loc);
       if (head.size > MAX_URI_BYTES) throw validationError(`The object at definitionUri is ${head.size} bytes; the maximum is 100 MB`);
     }
-    const res = await this.store.createWorkflow({
+    const res = await this.store.workflows.create({
       uuid: newUuid(), status: 'CREATING', type: 'PRIVATE', name: input.name, creationTime: Date.now(),
       requestId: input.requestId, requestHash: hash, tags: input.tags ?? {},
       doc: {
@@ -52,10 +71,10 @@ export class WorkflowService {
 
   /** Reads and inspects the definition of a CREATING workflow, then makes it ACTIVE or FAILED. */
   async activate(id: string) {
-    const wf = await this.store.getWorkflow(id);
+    const wf = await this.store.workflows.get(id);
     if (!wf || wf.status !== 'CREATING') return;
     try {
-      let zip = await this.store.getWorkflowDefinition(id);
+      let zip = await this.store.workflows.getDefinition(id);
       if (!zip) {
         const { body } = await this.objects.read(parseS3Uri(wf.doc.definitionUri!, 'definitionUri'));
         const chunks: Buffer[] = [];
@@ -69,31 +88,43 @@ export class WorkflowService {
       }
       const found = inspectDefinition(zip, { main: wf.doc.main, engine: wf.doc.engine });
       const digest = createHash('sha256').update(zip).digest('hex');
-      await this.store.updateWorkflow(id, {
+      await this.store.workflows.update(id, {
         status: 'ACTIVE',
         doc: { engine: found.engine, main: found.main, digest, parameterTemplate: wf.doc.parameterTemplate ?? found.parameterTemplate },
       });
-      if (!(await this.store.getWorkflowDefinition(id))) await this.store.setWorkflowDefinition(id, zip);
+      if (!(await this.store.workflows.getDefinition(id))) await this.store.workflows.setDefinition(id, zip);
     } catch (err) {
       this.log.info({ workflowId: id, err: (err as Error).message }, 'workflow definition rejected');
-      await this.store.updateWorkflow(id, { status: 'FAILED', doc: { statusMessage: (err as Error).message.slice(0, 1000) } });
+      await this.store.workflows.update(id, { status: 'FAILED', doc: { statusMessage: (err as Error).message.slice(0, 1000) } });
     }
   }
 
   /** Workflows left CREATING by a stop are inspected again. */
   async recover() {
-    for (const wf of await this.store.listWorkflowsInStatus('CREATING')) await this.activate(wf.id);
+    for (const wf of await this.store.workflows.listInStatus('CREATING')) await this.activate(wf.id);
   }
 
   async get(id: string) {
-    const wf = await this.store.getWorkflow(id);
+    const wf = await this.store.workflows.get(id);
     if (!wf) throw notFound(`Workflow ${id} not found`);
     return wf;
   }
 
+  list(filter: { name?: string; type?: string }, page: PageRequest) {
+    // omicsd has no Ready2Run workflows.
+    return filter.type === 'READY2RUN' ? Promise.resolve([]) : this.store.workflows.list({ name: filter.name }, page);
+  }
+
+  /** The stored definition zip (what the `definition` link of GetWorkflow downloads). */
+  async definition(id: string) {
+    const zip = await this.store.workflows.getDefinition(id);
+    if (!zip) throw notFound(`Workflow ${id} has no stored definition`);
+    return zip;
+  }
+
   async update(id: string, patch: { name?: string; description?: string; storageType?: string; storageCapacity?: number; readmeMarkdown?: string }) {
     const wf = await this.get(id);
-    await this.store.updateWorkflow(id, {
+    await this.store.workflows.update(id, {
       name: patch.name,
       doc: {
         description: patch.description ?? wf.doc.description, storageType: patch.storageType ?? wf.doc.storageType,
@@ -105,6 +136,6 @@ export class WorkflowService {
   async delete(id: string) {
     const wf = await this.get(id);
     if (wf.status !== 'ACTIVE' && wf.status !== 'FAILED') throw conflict(`Workflow ${id} is in status ${wf.status} and cannot be deleted`);
-    await this.store.updateWorkflow(id, { status: 'DELETED' });
+    await this.store.workflows.update(id, { status: 'DELETED' });
   }
 }

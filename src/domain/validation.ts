@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validationError } from '../domain/errors.js';
+import { validationError } from './errors.js';
 
 /** The constraint vocabulary of the API reference, as zod schemas. */
 export const P_TEXT = /^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]+$/u;

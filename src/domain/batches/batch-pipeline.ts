@@ -1,94 +1,97 @@
 import type { Logger } from 'pino';
 import type { Executor } from '../../executors/executor.js';
 import type { ObjectStore } from '../../objectstore/object-store.js';
-import type { NewEntry, Store, SubmissionOutcome } from '../../store/store.js';
-import { ObjectChangedError, parseS3Uri } from '../../objectstore/object-store.js';
-import type { BatchRecord } from '../model.js';
-import { BatchRunInput, InlineSetting } from '../../api/shapes.js';
-import { parseInput } from '../../api/validation.js';
-import { ServiceError, quotaExceeded, validationError } from '../errors.js';
-import { Lookups } from '../lookups.js';
+import { ObjectChangedError, ObjectNotFoundError, parseS3Uri } from '../../objectstore/object-store.js';
+import type { BatchPipelineStore, NewEntry, SubmissionOutcome } from '../../store/store.js';
+import type { EventLoopShare } from '../event-loop-share.js';
+import { ServiceError, validationError } from '../errors.js';
 import { Loop } from '../loop.js';
-import type { RunService } from '../runs.js';
-import type { Scheduler } from '../scheduler.js';
+import type { BatchRecord } from '../model.js';
+import { runQuotaFailure } from '../quotas.js';
+import { RunReferences } from '../runs/run-references.js';
+import { BatchRunInput, InlineSetting } from '../run-settings.js';
+import type { RunService } from '../runs/run-service.js';
+import type { Scheduler } from '../runs/scheduler.js';
 import type { TokenBucket } from '../token-bucket.js';
-import type { Turns } from '../turns.js';
+import { parseInput } from '../validation.js';
 import { effectiveRunRequest } from './effective-settings.js';
 import { BatchFailure, TRANSIENT, ingestBatch, settingsChanged } from './ingest.js';
 
 const SUBMIT_CHUNK = 200;
-const OP_CHUNK = 500;
+const WALK_CHUNK = 500;
 const PURGE_CHUNK = 1000;
 const INGEST_ATTEMPTS = 3;
 const MAX_READ_BYTES = 16 * 1024 * 1024;
 
-export interface BatchEngineDeps {
-  store: Store;
+export interface BatchPipelineDeps {
+  store: BatchPipelineStore;
   objects: ObjectStore;
   runs: RunService;
   scheduler: Scheduler;
   executor: Executor;
   bucket: TokenBucket;
   maxRuns: number;
-  turns: Turns;
+  share: EventLoopShare;
   log: Logger;
 }
 
 /**
- * The asynchronous half of a batch: ingest (CREATING/PENDING → SUBMITTING or FAILED), submission at
- * the StartRun rate (SUBMITTING → INPROGRESS), and the cancel and delete walkers. Every step reads
- * its work from the store and commits its result there, so a restart resumes where the last commit was.
+ * The asynchronous half of a batch (docs/batches.md): ingest (CREATING → PENDING → SUBMITTING, or
+ * FAILED), submission at the StartRun rate (SUBMITTING → INPROGRESS), and the cancel and delete
+ * walkers. Every step reads its work from the store and commits its result there, so a restart
+ * resumes where the last commit was.
  */
-export class BatchEngine {
+export class BatchPipeline {
   private ingestLoop: Loop;
   private submitLoop: Loop;
-  private opsLoop: Loop;
+  private walkLoop: Loop;
   private rotation = 0;
   private ingestFailures = new Map<string, number>();
 
-  constructor(private d: BatchEngineDeps) {
-    this.ingestLoop = new Loop('batch-ingest', () => this.ingestStep(), d.turns, d.log);
-    this.submitLoop = new Loop('batch-submit', () => this.submitStep(), d.turns, d.log);
-    this.opsLoop = new Loop('batch-cancel-delete', () => this.opsStep(), d.turns, d.log);
+  constructor(private deps: BatchPipelineDeps) {
+    this.ingestLoop = new Loop('batch-ingest', () => this.ingestStep(), deps.share, deps.log);
+    this.submitLoop = new Loop('batch-submit', () => this.submitStep(), deps.share, deps.log);
+    this.walkLoop = new Loop('batch-cancel-delete', () => this.walkStep(), deps.share, deps.log);
   }
 
   start() {
     this.ingestLoop.start();
     this.submitLoop.start();
-    this.opsLoop.start();
+    this.walkLoop.start();
   }
 
   wake() {
     this.ingestLoop.wake();
     this.submitLoop.wake();
-    this.opsLoop.wake();
+    this.walkLoop.wake();
   }
 
   async stop() {
-    await Promise.all([this.ingestLoop.stop(), this.submitLoop.stop(), this.opsLoop.stop()]);
+    await Promise.all([this.ingestLoop.stop(), this.submitLoop.stop(), this.walkLoop.stop()]);
   }
 
   private async ingestStep(): Promise<boolean> {
-    const { store, log } = this.d;
-    for (const id of await store.batchIdsInStatus(['CREATING'])) await store.transitionBatch(id, ['CREATING'], 'PENDING');
-    const [id] = await store.batchIdsInStatus(['PENDING']);
+    const { store, log } = this.deps;
+    const now = Date.now();
+    for (const id of await store.batches.idsInStatus(['CREATING'])) await store.batches.transition(id, 'beginIngest', { at: now });
+    const [id] = await store.batches.idsInStatus(['PENDING']);
     if (!id) return false;
-    const batch = await store.getBatch(id);
+    const batch = await store.batches.get(id);
     if (!batch || batch.status !== 'PENDING') return true;
     try {
-      const total = await ingestBatch(batch, store, this.d.objects, log);
-      if (await store.finishIngest(id, total)) this.submitLoop.wake();
+      const totalRuns = await ingestBatch(batch, store.entries, this.deps.objects, log);
+      if ((await store.batches.transition(id, 'finishIngest', { at: Date.now(), totalRuns })).moved) this.submitLoop.wake();
       this.ingestFailures.delete(id);
     } catch (err) {
       if (err instanceof BatchFailure) {
-        await store.failBatch(id, ['PENDING'], err.message, Date.now());
+        await store.batches.transition(id, 'fail', { at: Date.now(), failureReason: err.message });
       } else {
         const n = (this.ingestFailures.get(id) ?? 0) + 1;
         this.ingestFailures.set(id, n);
         log.warn({ err, batchId: id, attempt: n }, 'reading the batch run list failed');
         if (n >= INGEST_ATTEMPTS) {
           this.ingestFailures.delete(id);
-          await store.failBatch(id, ['PENDING'], TRANSIENT, Date.now());
+          await store.batches.transition(id, 'fail', { at: Date.now(), failureReason: TRANSIENT });
         } else {
           await this.ingestLoop.sleep(500 * n);
         }
@@ -98,8 +101,8 @@ export class BatchEngine {
   }
 
   private async submitStep(): Promise<boolean> {
-    const { store, bucket } = this.d;
-    const ids = await store.batchIdsInStatus(['SUBMITTING']);
+    const { store, bucket } = this.deps;
+    const ids = await store.batches.idsInStatus(['SUBMITTING']);
     if (!ids.length) return false;
     const granted = bucket.take(SUBMIT_CHUNK);
     if (granted === 0) {
@@ -115,41 +118,36 @@ export class BatchEngine {
 
   /** Submits up to `limit` entries of one batch; returns how many StartRun tokens it used. */
   async submitChunk(batchId: string, limit: number): Promise<number> {
-    const { store, runs, maxRuns } = this.d;
-    const batch = await store.getBatch(batchId);
+    const { store, runs, maxRuns } = this.deps;
+    const batch = await store.batches.get(batchId);
     if (!batch || batch.status !== 'SUBMITTING') return 0;
-    const found = await store.nextUnsubmittedEntries(batchId, limit);
+    const found = await store.entries.nextUnsubmitted(batchId, limit);
     if (!found.length) return 0;
     let entries: NewEntry[];
     let texts: string[];
     try {
       ({ entries, texts } = await this.entryTexts(batch, found));
     } catch (err) {
-      const gone = (err as { type?: string }).type === 'ResourceNotFoundException';
-      if (!(err instanceof ObjectChangedError) && !gone) throw err;
+      if (!(err instanceof ObjectChangedError) && !(err instanceof ObjectNotFoundError)) throw err;
       // The settings file changed under a submitting batch: the runs already created stay, the rest never start.
       const actual = err instanceof ObjectChangedError ? err.actual : 'none (the object was deleted)';
-      await store.failBatch(batchId, ['SUBMITTING'], settingsChanged(batch.s3Etag, actual), Date.now());
+      await store.batches.transition(batchId, 'fail', { at: Date.now(), failureReason: settingsChanged(batch.s3Etag, actual) });
       return 0;
     }
-    const lookups = new Lookups(store);
-    let room = await store.reserveRunSlots(entries.length, maxRuns);
+    const refs = new RunReferences(store);
     const outcomes: SubmissionOutcome[] = [];
     for (const [i, e] of entries.entries()) {
       try {
         const setting = parseInput(InlineSetting, parseEntry(texts[i]));
         const request = parseInput(BatchRunInput, effectiveRunRequest(batch.defaultRunSetting, setting));
-        const run = await runs.prepare(request, lookups, batchId);
-        if (room <= 0) throw quotaExceeded(`The account already has the maximum of ${maxRuns} runs; delete runs to start more`);
-        room--;
-        outcomes.push({ seq: e.seq, run });
+        outcomes.push({ seq: e.seq, run: await runs.prepare(request, refs, batchId) });
       } catch (err) {
         if (!(err instanceof ServiceError)) throw err;
         outcomes.push({ seq: e.seq, failure: { reason: err.type, message: err.message } });
       }
     }
-    const res = await store.submitEntries(batchId, outcomes, Date.now());
-    if (res.runs.length) this.d.scheduler.kick();
+    const res = await store.entries.submit(batchId, outcomes, Date.now(), { maxRuns, failure: runQuotaFailure(maxRuns) });
+    if (res.runs.length) this.deps.scheduler.wake();
     return entries.length;
   }
 
@@ -164,7 +162,7 @@ export class BatchEngine {
     while (n < found.length && found[n].end! - start <= MAX_READ_BYTES) n++;
     const entries = found.slice(0, n);
     const end = entries[n - 1].end!;
-    const { body } = await this.d.objects.read(parseS3Uri(batch.s3Uri!, 's3UriSettings'), { ifMatch: batch.s3Etag, range: { start, end } });
+    const { body } = await this.deps.objects.read(parseS3Uri(batch.s3Uri!, 's3UriSettings'), { ifMatch: batch.s3Etag, range: { start, end } });
     const chunks: Buffer[] = [];
     for await (const c of body) chunks.push(Buffer.from(c));
     const buf = Buffer.concat(chunks);
@@ -172,20 +170,21 @@ export class BatchEngine {
     return { entries, texts: entries.map((e) => buf.toString('utf8', e.start! - start, e.end! - start)) };
   }
 
-  private async opsStep(): Promise<boolean> {
-    const { store, executor } = this.d;
+  /** One step of each cancel and delete walker, and of the purge of deleted batches' entries. */
+  private async walkStep(): Promise<boolean> {
+    const { store, executor } = this.deps;
     let more = false;
-    for (const id of await store.batchIdsInStatus(['STOPPING'])) {
-      const step = await store.cancelBatchStep(id, OP_CHUNK, Date.now());
+    for (const id of await store.batches.idsInStatus(['STOPPING'])) {
+      const step = await store.entries.cancelStep(id, WALK_CHUNK, Date.now());
       for (const runId of step.cancelledActive) executor.cancel(runId);
-      if (step.cancelledActive.length) this.d.scheduler.kick();
+      if (step.cancelledActive.length) this.deps.scheduler.wake();
       more ||= !step.done;
     }
-    for (const id of await store.batchIdsInStatus(['RUNS_DELETING'])) {
-      const step = await store.deleteRunsStep(id, OP_CHUNK);
+    for (const id of await store.batches.idsInStatus(['RUNS_DELETING'])) {
+      const step = await store.entries.deleteRunsStep(id, WALK_CHUNK);
       more ||= !step.done;
     }
-    more ||= await store.purgeDeletedBatches(PURGE_CHUNK);
+    more ||= await store.batches.purgeDeleted(PURGE_CHUNK);
     return more;
   }
 }

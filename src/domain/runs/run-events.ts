@@ -1,0 +1,76 @@
+import type { Logger } from 'pino';
+import type { RunReporter } from '../../executors/executor.js';
+import type { AppliedTransition, RunEventStore } from '../../store/store.js';
+import type { EventLoopShare } from '../event-loop-share.js';
+import type { RunTransition, TaskUpdate } from '../model.js';
+
+/**
+ * The one way run status changes reach the store after a run was created: executor reports and the
+ * service's own decisions (the maxDuration limit) are committed in groups, each change atomically
+ * with the batch counters it moves, and many changes share one transaction, so a burst of 100,000
+ * finishing runs costs a few hundred commits rather than 100,000.
+ */
+export class RunEventApplier implements RunReporter {
+  private changes: RunTransition[] = [];
+  private tasks: TaskUpdate[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<AppliedTransition[]> = Promise.resolve([]);
+
+  constructor(
+    private store: RunEventStore,
+    private log: Logger,
+    private onApplied: (applied: AppliedTransition[]) => void,
+    private share: EventLoopShare,
+    private delayMs = 10,
+    private maxPending = 500,
+  ) {}
+
+  transition(change: RunTransition) {
+    this.changes.push(change);
+    this.schedule();
+  }
+
+  task(update: TaskUpdate) {
+    this.tasks.push(update);
+    this.schedule();
+  }
+
+  /** Commits these changes (with whatever else is waiting) now; returns which of them were applied. */
+  async applyNow(changes: RunTransition[], tasks: TaskUpdate[]): Promise<AppliedTransition[]> {
+    this.changes.push(...changes);
+    this.tasks.push(...tasks);
+    const mine = new Set(changes.map((c) => c.runId));
+    return (await this.flush()).filter((a) => mine.has(a.runId));
+  }
+
+  private schedule() {
+    if (this.changes.length + this.tasks.length >= this.maxPending) void this.flush();
+    else if (!this.timer) this.timer = setTimeout(() => void this.flush(), this.delayMs);
+  }
+
+  /** Commits everything reported so far; flushes never overlap. Resolves to what this flush applied. */
+  flush(): Promise<AppliedTransition[]> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.flushing = this.flushing.then(async () => {
+      if (!this.changes.length && !this.tasks.length) return [];
+      await this.share.turn();
+      const changes = this.changes;
+      const tasks = this.tasks;
+      this.changes = [];
+      this.tasks = [];
+      try {
+        const applied = await this.store.runs.applyTransitions(changes, tasks);
+        this.onApplied(applied);
+        return applied;
+      } catch (err) {
+        this.log.error({ err }, 'could not record run state changes; retrying');
+        this.changes.unshift(...changes);
+        this.tasks.unshift(...tasks);
+        this.timer = setTimeout(() => void this.flush(), 500);
+        return [];
+      }
+    });
+    return this.flushing;
+  }
+}

@@ -1,0 +1,86 @@
+import { DELETABLE_BATCH_STATUSES, type BatchTransitionArgs, type BatchTransitionName } from '../../domain/batches/batch-transitions.js';
+import type { BatchRecord, BatchStatus } from '../../domain/model.js';
+import type { BatchFilter, BatchTable, IdempotentResult, NewBatch, PageRequest } from '../store.js';
+import type { SqliteBatchState } from './batch-state.js';
+import { idStr, inList, opt, type Row, type SqliteDatabase } from './database.js';
+import { replay } from './idempotency.js';
+
+const batchFromRow = (r: Row): BatchRecord => ({
+  id: String(r.id), uuid: r.uuid, name: opt(r.name), status: r.status, requestId: r.request_id, requestHash: r.request_hash,
+  workflowId: String(r.workflow_id), runGroupId: idStr(r.run_group_id), creationTime: r.creation_time,
+  submittedTime: opt(r.submitted_time), processedTime: opt(r.processed_time), failedTime: opt(r.failed_time), failureReason: opt(r.failure_reason),
+  tags: JSON.parse(r.tags), defaultRunSetting: JSON.parse(r.default_run_setting),
+  inlineSettings: r.inline_settings == null ? undefined : JSON.parse(r.inline_settings), s3Uri: opt(r.s3_uri), s3Etag: opt(r.s3_etag),
+  totalRuns: opt(r.total_runs), cancelRequested: !!r.cancel_requested, deleteRequested: !!r.delete_requested,
+  submission: {
+    successfulStartSubmissionCount: r.start_ok, failedStartSubmissionCount: r.start_failed, pendingStartSubmissionCount: r.start_pending,
+    successfulCancelSubmissionCount: r.cancel_ok, failedCancelSubmissionCount: r.cancel_failed,
+    successfulDeleteSubmissionCount: r.delete_ok, failedDeleteSubmissionCount: r.delete_failed,
+  },
+  runs: {
+    pendingRunCount: r.runs_pending, startingRunCount: r.runs_starting, runningRunCount: r.runs_running, stoppingRunCount: r.runs_stopping,
+    completedRunCount: r.runs_completed, failedRunCount: r.runs_failed, cancelledRunCount: r.runs_cancelled, deletedRunCount: r.runs_deleted,
+  },
+});
+
+export class SqliteBatches implements BatchTable {
+  constructor(private db: SqliteDatabase, private state: SqliteBatchState) {}
+
+  async create(rec: NewBatch) {
+    return this.db.transaction((): IdempotentResult<BatchRecord> => {
+      const prior = replay(this.db, 'runBatch', rec.requestId, rec.requestHash, batchFromRow);
+      if (prior) return prior;
+      const id = this.db.nextIds('runBatch', 1);
+      this.db.prepared(`INSERT INTO batches (id, uuid, name, status, request_id, request_hash, workflow_id, run_group_id, creation_time, tags,
+              default_run_setting, inline_settings, s3_uri, s3_etag) VALUES (?, ?, ?, 'CREATING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        id, rec.uuid, rec.name ?? null, rec.requestId, rec.requestHash, rec.workflowId, rec.runGroupId ?? null, rec.creationTime,
+        JSON.stringify(rec.tags), JSON.stringify(rec.defaultRunSetting), rec.inlineSettings ? JSON.stringify(rec.inlineSettings) : null,
+        rec.s3Uri ?? null, rec.s3Etag ?? null);
+      return { kind: 'created', record: batchFromRow(this.db.prepared('SELECT * FROM batches WHERE id = ?').get(id) as Row) };
+    });
+  }
+
+  async get(id: string) {
+    const r = this.db.prepared('SELECT * FROM batches WHERE id = ?').get(id) as Row | undefined;
+    return r && batchFromRow(r);
+  }
+
+  async list(filter: BatchFilter, page: PageRequest) {
+    const rows = this.db.prepared(`SELECT * FROM batches WHERE id < @after AND (@status IS NULL OR status = @status)
+        AND (@name IS NULL OR name = @name) AND (@runGroupId IS NULL OR run_group_id = @runGroupId) ORDER BY id DESC LIMIT @limit`).all({
+      after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit, status: filter.status ?? null, name: filter.name ?? null,
+      runGroupId: filter.runGroupId ?? null,
+    }) as Row[];
+    return rows.map(batchFromRow);
+  }
+
+  async idsInStatus(statuses: readonly BatchStatus[]) {
+    return (this.db.prepared(`SELECT id FROM batches WHERE status IN (${inList(statuses)}) ORDER BY id`).pluck().all() as number[]).map(String);
+  }
+
+  async transition(id: string, name: BatchTransitionName, args: BatchTransitionArgs) {
+    return this.state.apply(id, name, args);
+  }
+
+  async delete(id: string) {
+    return this.db.transaction((): 'deleted' | 'missing' | BatchStatus => {
+      const r = this.db.prepared('SELECT status FROM batches WHERE id = ?').get(id) as Row | undefined;
+      if (!r) return 'missing';
+      if (!DELETABLE_BATCH_STATUSES.includes(r.status)) return r.status;
+      this.db.prepared('INSERT OR IGNORE INTO batch_purges (batch_id) VALUES (?)').run(id);
+      this.db.prepared('DELETE FROM batches WHERE id = ?').run(id);
+      return 'deleted';
+    });
+  }
+
+  async purgeDeleted(limit: number) {
+    return this.db.transaction(() => {
+      const purge = this.db.prepared('SELECT batch_id FROM batch_purges LIMIT 1').pluck().get() as number | undefined;
+      if (purge === undefined) return false;
+      const n = this.db.prepared('DELETE FROM batch_entries WHERE batch_id = ? AND seq IN (SELECT seq FROM batch_entries WHERE batch_id = ? ORDER BY seq LIMIT ?)')
+        .run(purge, purge, limit).changes;
+      if (n < limit) this.db.prepared('DELETE FROM batch_purges WHERE batch_id = ?').run(purge);
+      return true;
+    });
+  }
+}

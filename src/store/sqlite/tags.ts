@@ -1,0 +1,19 @@
+import type { Tags } from '../../domain/model.js';
+import type { TagTable, TaggableType } from '../store.js';
+import type { Row, SqliteDatabase } from './database.js';
+import { TABLE_OF } from './idempotency.js';
+
+/** Tags live in a column of each taggable resource's own row. */
+export class SqliteTags implements TagTable {
+  constructor(private db: SqliteDatabase) {}
+
+  async get(type: TaggableType, id: string) {
+    const hidden = type === 'run' || type === 'workflow' ? ` AND status != 'DELETED'` : '';
+    const r = this.db.prepared(`SELECT tags FROM ${TABLE_OF[type]} WHERE id = ?${hidden}`).get(id) as Row | undefined;
+    return r ? (JSON.parse(r.tags) as Tags) : undefined;
+  }
+
+  async set(type: TaggableType, id: string, tags: Tags) {
+    return this.db.prepared(`UPDATE ${TABLE_OF[type]} SET tags = ? WHERE id = ?`).run(JSON.stringify(tags), id).changes > 0;
+  }
+}

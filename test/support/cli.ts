@@ -1,0 +1,15 @@
+// The built CLI's one-shot commands, run as a user runs them.
+import { spawn } from 'node:child_process';
+import { BIN } from './paths.js';
+
+/** `omicsd s3 cp FILE URI` into the embedded object store of `dataDir`; resolves with its output (it names the ETag). */
+export function s3cp(file: string, uri: string, dataDir: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, 's3', 'cp', file, uri, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout!.on('data', (d) => (out += d));
+    p.stderr!.on('data', (d) => (err += d));
+    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`s3 cp exited ${code}: ${err}`))));
+  });
+}
