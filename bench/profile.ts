@@ -7,6 +7,7 @@ export interface Profile {
   rate: { rate: number; seconds: number };
   e2e: { sizes: number[]; repeats: number };
   api: { connections: number; seconds: number; warmupSeconds: number };
+  startup: { repeats: number };
 }
 
 export const FULL: Profile = {
@@ -17,6 +18,7 @@ export const FULL: Profile = {
   rate: { rate: 200, seconds: 30 },
   e2e: { sizes: [10_000, 30_000, 100_000], repeats: 3 },
   api: { connections: 32, seconds: 10, warmupSeconds: 2 },
+  startup: { repeats: 5 },
 };
 
 export const QUICK: Profile = {
@@ -27,4 +29,5 @@ export const QUICK: Profile = {
   rate: { rate: 200, seconds: 5 },
   e2e: { sizes: [2_000, 6_000, 20_000], repeats: 1 },
   api: { connections: 32, seconds: 3, warmupSeconds: 1 },
+  startup: { repeats: 2 },
 };

@@ -19,15 +19,16 @@ import { api } from './scenarios/api.js';
 import { e2e } from './scenarios/e2e.js';
 import { ingest } from './scenarios/ingest.js';
 import { rate } from './scenarios/rate.js';
+import { startup } from './scenarios/startup.js';
 import { submit } from './scenarios/submit.js';
 
 type Scenario = (p: typeof FULL) => Promise<{ figures: Figure[]; details: unknown }>;
 
 const SCENARIOS: [string, Scenario][] = [
-  ['accept', accept], ['ingest', ingest], ['submit', submit], ['rate', rate], ['e2e', e2e], ['api', api],
+  ['accept', accept], ['ingest', ingest], ['submit', submit], ['rate', rate], ['e2e', e2e], ['api', api], ['startup', startup],
 ];
 /** Table order of the issue (reads under load come out of the submit scenario). */
-const ORDER = ['accept', 'ingest', 'submit', 'rate', 'reads under load', 'end to end', 'API'];
+const ORDER = ['accept', 'ingest', 'submit', 'rate', 'reads under load', 'end to end', 'API', 'startup'];
 
 // The SDK warns that its 2027 releases will need Node 22: known, harmless here, and noise in the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -24,6 +24,14 @@ export interface Config {
   logLevel: string;
   /** Engine commands for the local executor; unset ones are looked up on PATH. */
   engines: EngineCommands;
+  /** `--credentials`: the access keys file; without it requests are not authenticated (docs/security.md). */
+  credentialsFile?: string;
+  /** `--insecure-no-auth`: allow a non-loopback `--host` without credentials. */
+  insecureNoAuth: boolean;
+  /** `--allowed-host`: extra names (NAME or NAME:PORT) a request's Host / Origin may carry. */
+  allowedHosts: string[];
+  /** `--unsafe-run-tools-unsandboxed`: local engines and their tools run without the bubblewrap sandbox (docs/runs.md, "Sandbox"). */
+  unsafeRunToolsUnsandboxed?: boolean;
 }
 
 export function defaultConfig(given: Partial<Config> = {}): Config {
@@ -46,6 +54,8 @@ export function defaultConfig(given: Partial<Config> = {}): Config {
     maxRuns: 100_000,
     logLevel: 'info',
     engines: {},
+    insecureNoAuth: false,
+    allowedHosts: [],
     ...overrides,
   };
 }

@@ -8,55 +8,80 @@ import { BatchPipeline } from './domain/batches/batch-pipeline.js';
 import { BatchService } from './domain/batches/batch-service.js';
 import { EventLoopShare } from './domain/event-loop-share.js';
 import { ACTIVE_RUN_STATUSES, isTerminalRunStatus } from './domain/model.js';
+import { logBatchLifecycle, logRunFailures } from './domain/lifecycle-log.js';
 import { RunEventApplier } from './domain/runs/run-events.js';
 import { RunGroupService } from './domain/runs/run-group-service.js';
 import { RunService } from './domain/runs/run-service.js';
 import { Scheduler } from './domain/runs/scheduler.js';
 import { TagService } from './domain/tag-service.js';
-import { TokenBucket } from './domain/token-bucket.js';
+import { AccountBuckets } from './domain/token-bucket.js';
 import { WorkflowService } from './domain/workflows/workflow-service.js';
 import type { Executor } from './executors/executor.js';
 import { createLocalExecutor } from './executors/local/index.js';
 import { SimulatedExecutor } from './executors/simulated.js';
 import { createObjectStore } from './objectstore/index.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { buildApp } from './server/app.js';
+import { assertCanListen } from './server/port-check.js';
+import { prepareSecurity, type EdgeSecurity } from './server/security.js';
 import { openStore } from './store/open-store.js';
 
 /** The whole service: store, batch pipeline, scheduler, executor and HTTP surface, started and stopped as one. */
 export class OmicsService {
   private constructor(
     readonly url: string,
-    private parts: { app: ReturnType<typeof buildApp>; stopWorkers: () => Promise<void> },
+    private parts: { app: ReturnType<typeof buildApp>; stopWorkers: () => Promise<void>; security: EdgeSecurity; log: Logger },
   ) {}
 
   static async start(config: Config, log: Logger): Promise<OmicsService> {
+    // Credentials and exposure are settled first: a bad credentials file or an unauthenticated
+    // non-loopback --host refuses to start before the port or the data dir is touched.
+    const security = prepareSecurity(config, log);
+    await assertCanListen(config.host, config.port);
     fs.mkdirSync(config.dataDir, { recursive: true });
+    const releaseLock = lockDataDir(config.dataDir);
+    try {
+      return await OmicsService.startLocked(config, log, releaseLock, security);
+    } catch (err) {
+      releaseLock();
+      throw err;
+    }
+  }
+
+  private static async startLocked(config: Config, log: Logger, releaseLock: () => void, security: EdgeSecurity): Promise<OmicsService> {
     const store = openStore(config);
     const objects = createObjectStore({ dataDir: config.dataDir, s3Endpoint: config.s3Endpoint, region: config.region });
     const tokens = new PageTokens(await store.getSecret('page-tokens', () => randomBytes(32).toString('hex')));
-    const bucket = new TokenBucket(config.startRunRate, config.startRunBurst);
+    const buckets = new AccountBuckets(config.startRunRate, config.startRunBurst);
 
     const share = new EventLoopShare();
     let scheduler: Scheduler | undefined;
+    const logFailures = logRunFailures(store, log);
     const applier = new RunEventApplier(store, log, (applied) => {
       if (applied.some((a) => isTerminalRunStatus(a.status))) scheduler?.wake();
+      logFailures(applied);
     }, share);
+    logBatchLifecycle(store, log);
     const executor: Executor = config.executor === 'local'
-      ? createLocalExecutor({ reporter: applier, workflows: store.workflows, objects, dataDir: config.dataDir, engines: config.engines, log })
+      ? createLocalExecutor({ reporter: applier, workflows: store.workflows, objects, dataDir: config.dataDir, engines: config.engines, log, unsafeRunToolsUnsandboxed: config.unsafeRunToolsUnsandboxed })
       : new SimulatedExecutor(applier, config.simRunMs);
     scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log);
-    const runs = new RunService(store, config, bucket, scheduler, executor);
+    const runs = new RunService(store, config, buckets, scheduler, executor);
     const workflows = new WorkflowService(store, objects, log);
-    const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, bucket, maxRuns: config.maxRuns, share, log });
-    const batches = new BatchService(store, objects, pipeline, config);
+    const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, buckets, maxRuns: config.maxRuns, share, log });
+    const batches = new BatchService(store, objects, pipeline, log);
 
     await workflows.recover();
-    executor.recover(await store.runs.listInStatus(ACTIVE_RUN_STATUSES));
+    const active = await store.runs.listInStatus(ACTIVE_RUN_STATUSES);
+    if (active.length) log.info({ runs: active.length, executor: executor.name }, `recovery: ${active.length} runs were active when omicsd stopped`);
+    executor.recover(active);
+    const unfinished = await store.batches.idsInStatus(['CREATING', 'PENDING', 'SUBMITTING', 'STOPPING', 'RUNS_DELETING']);
+    if (unfinished.length) log.info({ batches: unfinished }, `recovery: resuming ${unfinished.length} batches where their last commit left them`);
     pipeline.start();
     scheduler.start();
 
-    const services = { config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config), tokens };
-    const app = buildApp(services, log);
+    const services = { config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens };
+    const app = buildApp(services, log, security);
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -64,6 +89,8 @@ export class OmicsService {
     log.info({ dataDir: path.resolve(config.dataDir), executor: executor.name }, 'omicsd started');
     return new OmicsService(`http://${host}:${port}`, {
       app,
+      security,
+      log,
       stopWorkers: async () => {
         await pipeline.stop();
         await scheduler!.stop();
@@ -71,8 +98,15 @@ export class OmicsService {
         await applier.flush();
         await objects.close();
         await store.close();
+        releaseLock();
       },
     });
+  }
+
+  /** SIGHUP: re-reads the --credentials file; a bad file keeps the keys in use (docs/security.md). */
+  reloadCredentials() {
+    if (this.parts.security.credentials) this.parts.security.credentials.reload();
+    else this.parts.log.info('SIGHUP: no --credentials file to re-read (authentication is off)');
   }
 
   /** Stops accepting, lets requests in flight finish, then leaves the store consistent. */

@@ -3,7 +3,7 @@ import { arnOf } from '../domain/ids.js';
 import { validationError } from '../domain/errors.js';
 import { StartRunBatchInput } from '../domain/run-settings.js';
 import { id, parseInput } from '../domain/validation.js';
-import { batchItem, batchOut, entryOut } from './format.js';
+import { batchItem, batchOut, entryOut, owned } from './format.js';
 import { type Route, singleQuery } from './route.js';
 import { BatchIdBody, ListBatchQuery, ListRunsInBatchQuery } from './shapes.js';
 
@@ -20,15 +20,15 @@ export const batchRoutes: Route[] = [
   {
     operation: 'StartRunBatch', method: 'POST', path: '/runBatch', status: 201,
     async handler(req, s) {
-      const b = await s.batches.start(parseInput(StartRunBatchInput, req.body), req.body);
-      return { id: b.id, arn: arnOf(s.config, 'runBatch', b.id), status: b.status, uuid: b.uuid, tags: b.tags };
+      const b = await s.batches.start(req.account, parseInput(StartRunBatchInput, req.body), req.body);
+      return { id: b.id, arn: arnOf(owned(s.config, b), 'runBatch', b.id), status: b.status, uuid: b.uuid, tags: b.tags };
     },
   },
   {
     operation: 'GetBatch', method: 'GET', path: '/runBatch/:batchId', status: 200,
     async handler(req, s) {
       const { batchId } = parseInput(BatchLabel, req.params);
-      return batchOut(s.config, await s.batches.get(batchId));
+      return batchOut(s.config, await s.batches.get(req.account, batchId));
     },
   },
   {
@@ -37,27 +37,27 @@ export const batchRoutes: Route[] = [
       const q = parseInput(ListBatchQuery, singleQuery(req.query, ['maxItems', 'startingToken', 'status', 'name', 'runGroupId']));
       const filters = { status: q.status, name: q.name, runGroupId: q.runGroupId };
       oneFilter(filters);
-      const page = await s.tokens.list('ListBatch', filters, { startingToken: q.startingToken, limit: q.maxItems ?? DEFAULT_PAGE },
-        (p) => s.batches.list(filters, p), (b) => Number(b.id));
+      const page = await s.tokens.list('ListBatch', { account: req.account, ...filters }, { startingToken: q.startingToken, limit: q.maxItems ?? DEFAULT_PAGE },
+        (p) => s.batches.list({ account: req.account, ...filters }, p), (b) => Number(b.id));
       return { items: page.items.map(batchItem), nextToken: page.nextToken };
     },
   },
   {
     operation: 'CancelRunBatch', method: 'POST', path: '/runBatch/cancel', status: 202,
     async handler(req, s) {
-      await s.batches.cancel(parseInput(BatchIdBody, req.body).batchId);
+      await s.batches.cancel(req.account, parseInput(BatchIdBody, req.body).batchId);
     },
   },
   {
     operation: 'DeleteRunBatch', method: 'POST', path: '/runBatch/delete', status: 202,
     async handler(req, s) {
-      await s.batches.deleteRuns(parseInput(BatchIdBody, req.body).batchId);
+      await s.batches.deleteRuns(req.account, parseInput(BatchIdBody, req.body).batchId);
     },
   },
   {
     operation: 'DeleteBatch', method: 'DELETE', path: '/runBatch/:batchId', status: 202,
     async handler(req, s) {
-      await s.batches.deleteBatch(parseInput(BatchLabel, req.params).batchId);
+      await s.batches.deleteBatch(req.account, parseInput(BatchLabel, req.params).batchId);
     },
   },
   {
@@ -67,9 +67,10 @@ export const batchRoutes: Route[] = [
       const q = parseInput(ListRunsInBatchQuery, singleQuery(req.query, ['maxItems', 'startingToken', 'submissionStatus', 'runSettingId', 'runId']));
       const filters = { submissionStatus: q.submissionStatus, runSettingId: q.runSettingId, runId: q.runId };
       oneFilter(filters);
-      const page = await s.tokens.list('ListRunsInBatch', { batchId, ...filters }, { startingToken: q.startingToken, limit: q.maxItems ?? DEFAULT_PAGE },
-        (p) => s.batches.listRuns(batchId, filters, p), (e) => e.seq);
-      return { runs: page.items.map((e) => entryOut(s.config, e)), nextToken: page.nextToken };
+      const batch = await s.batches.get(req.account, batchId);
+      const page = await s.tokens.list('ListRunsInBatch', { account: req.account, batchId, ...filters }, { startingToken: q.startingToken, limit: q.maxItems ?? DEFAULT_PAGE },
+        (p) => s.batches.listRuns(req.account, batchId, filters, p), (e) => e.seq);
+      return { runs: page.items.map((e) => entryOut(s.config, batch, e)), nextToken: page.nextToken };
     },
   },
 ];

@@ -4,8 +4,11 @@ import type { BatchEntryRecord, BatchRecord, RunGroupRecord, RunRecord, TaskReco
 
 /** Output shapes: records as the API reference names and nests them. Undefined members are omitted by JSON.stringify. */
 
+/** ARNs name the account that owns the resource. */
+export const owned = (c: Config, record: { accountId: string }) => ({ region: c.region, accountId: record.accountId });
+
 export const workflowOut = (c: Config, w: WorkflowRecord) => ({
-  arn: arnOf(c, 'workflow', w.id), id: w.id, status: w.status, type: w.type, name: w.name, description: w.doc.description,
+  arn: arnOf(owned(c, w), 'workflow', w.id), id: w.id, status: w.status, type: w.type, name: w.name, description: w.doc.description,
   engine: w.doc.engine, main: w.doc.main, digest: w.doc.digest, parameterTemplate: w.doc.parameterTemplate,
   storageCapacity: w.doc.storageCapacity, storageType: w.doc.storageType, creationTime: isoTime(w.creationTime),
   statusMessage: w.doc.statusMessage, tags: w.tags, metadata: w.doc.metadata, accelerators: w.doc.accelerators, uuid: w.uuid,
@@ -13,17 +16,17 @@ export const workflowOut = (c: Config, w: WorkflowRecord) => ({
 });
 
 export const workflowItem = (c: Config, w: WorkflowRecord) => ({
-  arn: arnOf(c, 'workflow', w.id), id: w.id, name: w.name, status: w.status, type: w.type, digest: w.doc.digest,
+  arn: arnOf(owned(c, w), 'workflow', w.id), id: w.id, name: w.name, status: w.status, type: w.type, digest: w.doc.digest,
   creationTime: isoTime(w.creationTime), metadata: w.doc.metadata,
 });
 
 export const runGroupOut = (c: Config, g: RunGroupRecord) => ({
-  arn: arnOf(c, 'runGroup', g.id), id: g.id, name: g.name, maxCpus: g.maxCpus, maxRuns: g.maxRuns, maxDuration: g.maxDuration,
+  arn: arnOf(owned(c, g), 'runGroup', g.id), id: g.id, name: g.name, maxCpus: g.maxCpus, maxRuns: g.maxRuns, maxDuration: g.maxDuration,
   maxGpus: g.maxGpus, creationTime: isoTime(g.creationTime),
 });
 
 export const runOut = (c: Config, r: RunRecord) => ({
-  arn: arnOf(c, 'run', r.id), id: r.id, uuid: r.uuid, status: r.status, workflowId: r.workflowId, workflowType: r.workflowType,
+  arn: arnOf(owned(c, r), 'run', r.id), id: r.id, uuid: r.uuid, status: r.status, workflowId: r.workflowId, workflowType: r.workflowType,
   runId: r.extra.runId, roleArn: r.roleArn, name: r.name, runGroupId: r.runGroupId, batchId: r.batchId, priority: r.priority,
   digest: r.digest, parameters: r.parameters, storageCapacity: r.extra.storageCapacity ?? (r.extra.storageType === 'STATIC' ? 1200 : undefined),
   outputUri: r.outputUri, logLevel: r.extra.logLevel, startedBy: 'omicsd', creationTime: isoTime(r.creationTime),
@@ -37,7 +40,7 @@ export const runOut = (c: Config, r: RunRecord) => ({
 });
 
 export const runItem = (c: Config, r: RunRecord) => ({
-  arn: arnOf(c, 'run', r.id), id: r.id, status: r.status, workflowId: r.workflowId, batchId: r.batchId, name: r.name,
+  arn: arnOf(owned(c, r), 'run', r.id), id: r.id, status: r.status, workflowId: r.workflowId, batchId: r.batchId, name: r.name,
   priority: r.priority, storageCapacity: r.extra.storageCapacity ?? (r.extra.storageType === 'STATIC' ? 1200 : undefined),
   creationTime: isoTime(r.creationTime), startTime: isoTime(r.startTime), stopTime: isoTime(r.stopTime),
   storageType: r.extra.storageType, workflowVersionName: r.extra.workflowVersionName,
@@ -53,7 +56,7 @@ export const taskDetailOut = (t: TaskRecord) => ({
 });
 
 export const batchOut = (c: Config, b: BatchRecord) => ({
-  id: b.id, arn: arnOf(c, 'runBatch', b.id), uuid: b.uuid, name: b.name, status: b.status, tags: b.tags,
+  id: b.id, arn: arnOf(owned(c, b), 'runBatch', b.id), uuid: b.uuid, name: b.name, status: b.status, tags: b.tags,
   totalRuns: b.totalRuns, defaultRunSetting: b.defaultRunSetting,
   submissionSummary: b.totalRuns === undefined ? undefined : {
     successfulStartSubmissionCount: b.submission.successfulStartSubmissionCount,
@@ -70,14 +73,14 @@ export const batchOut = (c: Config, b: BatchRecord) => ({
   },
   runSummary: b.totalRuns === undefined ? undefined : b.runs,
   creationTime: isoTime(b.creationTime), submittedTime: isoTime(b.submittedTime), processedTime: isoTime(b.processedTime),
-  failedTime: isoTime(b.failedTime), failureReason: b.failureReason,
+  failedTime: isoTime(b.failedTime), failureReason: b.failureReason, statusMessage: b.failureDetail,
 });
 
 export const batchItem = (b: BatchRecord) => ({
   id: b.id, name: b.name, status: b.status, createdAt: isoTime(b.creationTime), totalRuns: b.totalRuns, workflowId: b.workflowId,
 });
 
-export const entryOut = (c: Config, e: BatchEntryRecord) => ({
-  runSettingId: e.runSettingId, runId: e.runId, runInternalUuid: e.runUuid, runArn: e.runId ? arnOf(c, 'run', e.runId) : undefined,
+export const entryOut = (c: Config, batch: BatchRecord, e: BatchEntryRecord) => ({
+  runSettingId: e.runSettingId, runId: e.runId, runInternalUuid: e.runUuid, runArn: e.runId ? arnOf(owned(c, batch), 'run', e.runId) : undefined,
   submissionStatus: e.submissionStatus, submissionFailureReason: e.failureReason, submissionFailureMessage: e.failureMessage,
 });

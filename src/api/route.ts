@@ -10,6 +10,11 @@ import type { PageTokens } from './pagination.js';
 export interface ApiRequest {
   /** The Host the client called, for links back to this service. */
   host: string;
+  /**
+   * The caller's account id: the account of the access key that signed the request
+   * (docs/security.md), or `config.accountId` when omicsd runs without `--credentials`.
+   */
+  account: string;
   params: Record<string, string>;
   query: Record<string, string | string[]>;
   body: Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { arnOf } from '../domain/ids.js';
 import { id, parseInput } from '../domain/validation.js';
-import { runGroupOut } from './format.js';
+import { owned, runGroupOut } from './format.js';
 import { type Route, singleQuery } from './route.js';
 import { CreateRunGroupInput, ListByNameQuery, UpdateRunGroupInput } from './shapes.js';
 
@@ -11,14 +11,14 @@ export const runGroupRoutes: Route[] = [
   {
     operation: 'CreateRunGroup', method: 'POST', path: '/runGroup', status: 201,
     async handler(req, s) {
-      const group = await s.runGroups.create(parseInput(CreateRunGroupInput, req.body), req.body);
-      return { arn: arnOf(s.config, 'runGroup', group.id), id: group.id, tags: group.tags };
+      const group = await s.runGroups.create(req.account, parseInput(CreateRunGroupInput, req.body), req.body);
+      return { arn: arnOf(owned(s.config, group), 'runGroup', group.id), id: group.id, tags: group.tags };
     },
   },
   {
     operation: 'GetRunGroup', method: 'GET', path: '/runGroup/:id', status: 200,
     async handler(req, s) {
-      const g = await s.runGroups.get(parseInput(GroupLabel, req.params).id);
+      const g = await s.runGroups.get(req.account, parseInput(GroupLabel, req.params).id);
       return { ...runGroupOut(s.config, g), tags: g.tags };
     },
   },
@@ -27,21 +27,21 @@ export const runGroupRoutes: Route[] = [
     async handler(req, s) {
       const q = parseInput(ListByNameQuery, singleQuery(req.query, ['name', 'startingToken', 'maxResults']));
       const filters = { name: q.name };
-      const page = await s.tokens.list('ListRunGroups', filters, { startingToken: q.startingToken, limit: q.maxResults ?? 100 },
-        (p) => s.runGroups.list(filters, p), (g) => Number(g.id));
+      const page = await s.tokens.list('ListRunGroups', { account: req.account, ...filters }, { startingToken: q.startingToken, limit: q.maxResults ?? 100 },
+        (p) => s.runGroups.list(req.account, filters, p), (g) => Number(g.id));
       return { items: page.items.map((g) => runGroupOut(s.config, g)), nextToken: page.nextToken };
     },
   },
   {
     operation: 'UpdateRunGroup', method: 'POST', path: '/runGroup/:id', status: 202,
     async handler(req, s) {
-      await s.runGroups.update(parseInput(GroupLabel, req.params).id, parseInput(UpdateRunGroupInput, req.body));
+      await s.runGroups.update(req.account, parseInput(GroupLabel, req.params).id, parseInput(UpdateRunGroupInput, req.body));
     },
   },
   {
     operation: 'DeleteRunGroup', method: 'DELETE', path: '/runGroup/:id', status: 202,
     async handler(req, s) {
-      await s.runGroups.delete(parseInput(GroupLabel, req.params).id);
+      await s.runGroups.delete(req.account, parseInput(GroupLabel, req.params).id);
     },
   },
 ];

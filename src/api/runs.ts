@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { arnOf } from '../domain/ids.js';
 import { StartRunInput } from '../domain/run-settings.js';
 import { id, parseInput } from '../domain/validation.js';
-import { runItem, runOut, taskDetailOut, taskOut } from './format.js';
+import { owned, runItem, runOut, taskDetailOut, taskOut } from './format.js';
 import { type Route, definitionUrl, many, singleQuery } from './route.js';
 import { GetRunQuery, ListRunTasksQuery, ListRunsQuery } from './shapes.js';
 
@@ -14,9 +14,9 @@ export const runRoutes: Route[] = [
   {
     operation: 'StartRun', method: 'POST', path: '/run', status: 201,
     async handler(req, s) {
-      const run = await s.runs.startRun(parseInput(StartRunInput, req.body), req.body);
+      const run = await s.runs.startRun(req.account, parseInput(StartRunInput, req.body), req.body);
       return {
-        arn: arnOf(s.config, 'run', run.id), id: run.id, status: run.status, tags: run.tags, uuid: run.uuid,
+        arn: arnOf(owned(s.config, run), 'run', run.id), id: run.id, status: run.status, tags: run.tags, uuid: run.uuid,
         runOutputUri: run.runOutputUri, networkingMode: run.extra.networkingMode,
         configuration: run.extra.configurationName ? { name: run.extra.configurationName } : undefined,
       };
@@ -27,7 +27,7 @@ export const runRoutes: Route[] = [
     async handler(req, s) {
       const { id: runId } = parseInput(RunLabel, req.params);
       const q = parseInput(GetRunQuery, { export: many(req.query.export) });
-      const run = await s.runs.get(runId);
+      const run = await s.runs.get(req.account, runId);
       return { ...runOut(s.config, run), definition: q.export?.includes('DEFINITION') ? definitionUrl(req, run.workflowId) : undefined };
     },
   },
@@ -36,21 +36,21 @@ export const runRoutes: Route[] = [
     async handler(req, s) {
       const q = parseInput(ListRunsQuery, singleQuery(req.query, ['name', 'runGroupId', 'batchId', 'startingToken', 'maxResults', 'status']));
       const filters = { name: q.name, runGroupId: q.runGroupId, batchId: q.batchId, status: q.status };
-      const page = await s.tokens.list('ListRuns', filters, { startingToken: q.startingToken, limit: q.maxResults ?? DEFAULT_PAGE },
-        (p) => s.runs.list(filters, p), (r) => Number(r.id));
+      const page = await s.tokens.list('ListRuns', { account: req.account, ...filters }, { startingToken: q.startingToken, limit: q.maxResults ?? DEFAULT_PAGE },
+        (p) => s.runs.list({ account: req.account, ...filters }, p), (r) => Number(r.id));
       return { items: page.items.map((r) => runItem(s.config, r)), nextToken: page.nextToken };
     },
   },
   {
     operation: 'CancelRun', method: 'POST', path: '/run/:id/cancel', status: 202,
     async handler(req, s) {
-      await s.runs.cancelRun(parseInput(RunLabel, req.params).id);
+      await s.runs.cancelRun(req.account, parseInput(RunLabel, req.params).id);
     },
   },
   {
     operation: 'DeleteRun', method: 'DELETE', path: '/run/:id', status: 202,
     async handler(req, s) {
-      await s.runs.deleteRun(parseInput(RunLabel, req.params).id);
+      await s.runs.deleteRun(req.account, parseInput(RunLabel, req.params).id);
     },
   },
   {
@@ -58,8 +58,8 @@ export const runRoutes: Route[] = [
     async handler(req, s) {
       const { id: runId } = parseInput(RunLabel, req.params);
       const q = parseInput(ListRunTasksQuery, singleQuery(req.query, ['status', 'startingToken', 'maxResults']));
-      const page = await s.tokens.list('ListRunTasks', { runId, status: q.status }, { startingToken: q.startingToken, limit: q.maxResults ?? DEFAULT_PAGE },
-        (p) => s.runs.listTasks(runId, { status: q.status }, p), (t) => Number(t.id));
+      const page = await s.tokens.list('ListRunTasks', { account: req.account, runId, status: q.status }, { startingToken: q.startingToken, limit: q.maxResults ?? DEFAULT_PAGE },
+        (p) => s.runs.listTasks(req.account, runId, { status: q.status }, p), (t) => Number(t.id));
       return { items: page.items.map(taskOut), nextToken: page.nextToken };
     },
   },
@@ -67,7 +67,7 @@ export const runRoutes: Route[] = [
     operation: 'GetRunTask', method: 'GET', path: '/run/:id/task/:taskId', status: 200,
     async handler(req, s) {
       const { id: runId, taskId } = parseInput(TaskLabel, req.params);
-      return taskDetailOut(await s.runs.getTask(runId, taskId));
+      return taskDetailOut(await s.runs.getTask(req.account, runId, taskId));
     },
   },
 ];

@@ -7,12 +7,13 @@ const idempotencyConflict = (requestId: string) =>
 
 /**
  * A create whose client token was seen before: the same request gets the resource it made (as it is
- * now), a different request gets ConflictException. Undefined when the token is new.
+ * now), a different request gets ConflictException. Undefined when the token is new. Client tokens are
+ * per account: another account's token is new.
  */
 export async function replayed<T>(
-  store: Store, kind: IdempotentKind, requestId: string, hash: string, load: (id: string) => Promise<T | undefined>,
+  store: Store, account: string, kind: IdempotentKind, requestId: string, hash: string, load: (id: string) => Promise<T | undefined>,
 ): Promise<T | undefined> {
-  const prior = await store.findByRequest(kind, requestId);
+  const prior = await store.findByRequest(kind, requestId, account);
   if (!prior) return undefined;
   if (prior.requestHash !== hash) throw idempotencyConflict(requestId);
   const record = await load(prior.id);

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 
+/** The account of a deployment without credentials, and of data written before accounts existed (`--account-id`). */
+export const DEFAULT_ACCOUNT_ID = '123456789012';
+
 export type ResourceType = 'workflow' | 'run' | 'runGroup' | 'runBatch' | 'task';
 
 export interface ArnContext {

@@ -34,6 +34,8 @@ export interface ParameterSpec {
 
 export interface WorkflowRecord {
   id: string;
+  /** The account that owns it (docs/security.md, "Accounts"). */
+  accountId: string;
   uuid: string;
   status: WorkflowStatus;
   type: 'PRIVATE';
@@ -65,6 +67,7 @@ export interface WorkflowDoc {
 
 export interface RunGroupRecord {
   id: string;
+  accountId: string;
   name?: string;
   maxCpus?: number;
   maxRuns?: number;
@@ -78,6 +81,7 @@ export interface RunGroupRecord {
 
 /** What StartRun (or a batch entry) asks for, after validation and defaults. */
 export interface RunSpec {
+  accountId: string;
   workflowId: string;
   workflowType: string;
   roleArn: string;
@@ -107,6 +111,8 @@ export interface RunExtra {
   scratchStorageMode?: string;
   outputBucketOwnerId?: string;
   runId?: string;
+  /** The batch entry the run was made for (not part of GetRun: the batch's ListRunsInBatch shows it). */
+  runSettingId?: string;
 }
 
 export interface RunRecord extends RunSpec {
@@ -164,6 +170,7 @@ export interface RunSummary {
 
 export interface BatchRecord {
   id: string;
+  accountId: string;
   uuid: string;
   name?: string;
   status: BatchStatus;
@@ -176,6 +183,8 @@ export interface BatchRecord {
   processedTime?: number;
   failedTime?: number;
   failureReason?: string;
+  /** What is wrong and where; shown as statusMessage (not in the service model, so official clients drop it). */
+  failureDetail?: string;
   tags: Tags;
   defaultRunSetting: Record<string, Json>;
   inlineSettings?: Record<string, Json>[];

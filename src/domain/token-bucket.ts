@@ -53,3 +53,16 @@ export class TokenBucket {
     return Math.floor(this.tokens + 1e-9);
   }
 }
+
+/** One StartRun bucket per account (docs/quotas.md): one account's batches never slow another's. */
+export class AccountBuckets {
+  private buckets = new Map<string, TokenBucket>();
+
+  constructor(readonly rate: number, readonly burst: number) {}
+
+  for(account: string): TokenBucket {
+    let b = this.buckets.get(account);
+    if (!b) this.buckets.set(account, (b = new TokenBucket(this.rate, this.burst)));
+    return b;
+  }
+}

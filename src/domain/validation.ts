@@ -86,3 +86,18 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown, prefi
 /** Query strings arrive as text: integers are decoded here so range errors read like body ones. */
 export const queryInt = (min: number, max: number) =>
   z.string().regex(/^-?[0-9]+$/, { message: 'Member must be an integer' }).transform(Number).pipe(int(min, max));
+
+/** How deeply request bodies and batch entries may nest (docs/quotas.md): deeper JSON is refused, never walked recursively. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests deeper than `max` arrays/objects; iterative, so any depth is safe to ask about. */
+export function nestsDeeperThan(value: unknown, max = MAX_JSON_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}

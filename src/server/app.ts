@@ -1,10 +1,15 @@
 import Fastify, { LogController, type FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import type { Logger } from 'pino';
 import { routes } from '../api/routes.js';
 import type { ApiRequest, Services } from '../api/route.js';
 import { ERROR_STATUS, ServiceError, validationError, type ErrorType } from '../domain/errors.js';
 import { ObjectStoreError } from '../objectstore/object-store.js';
+import { SigV4Verifier, type PendingSignature } from './auth/sigv4-verifier.js';
+import { RequestRefused, errorBody, rawErrorResponse } from './errors.js';
+import { HostGuard, checkContentType } from './request-guards.js';
+import type { EdgeSecurity } from './security.js';
 
 const BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -17,11 +22,12 @@ const OBJECT_ERROR_TYPE: Record<ObjectStoreError['kind'], ErrorType> = {
 };
 
 function sendError(reply: FastifyReply, type: ErrorType | string, status: number, message: string) {
+  if (!reply.hasHeader('x-amzn-RequestId')) reply.header('x-amzn-RequestId', randomUUID());
   return reply
     .code(status)
     .header('x-amzn-errortype', type)
     .type('application/json')
-    .send(JSON.stringify({ __type: `com.amazonaws.omics#${type}`, message }));
+    .send(errorBody(type, message));
 }
 
 /** A JSON object body, or `{}` when there is none; anything else is the client's error. */
@@ -39,32 +45,78 @@ function decodeBody(raw: unknown): Record<string, unknown> {
 }
 
 /**
- * The restJson1 HTTP surface: routes purely on method and path (any Host, with or without the
- * `workflows-`/`tags-` prefix), answers with the modelled status codes and AWS-shaped errors.
+ * The restJson1 HTTP surface: routes purely on method and path, answers with the modelled status
+ * codes and AWS-shaped errors. Before any route runs, every request passes the edge checks of
+ * docs/security.md: Host and Origin name this service, a body is JSON, and — with `--credentials`
+ * — a valid SigV4 signature, which names the caller's account.
  */
-export function buildApp(services: Services, log: Logger) {
+export function buildApp(services: Services, log: Logger, security: EdgeSecurity = { listenHost: services.config.host, allowedHosts: services.config.allowedHosts ?? [] }) {
   const app = Fastify({
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     routerOptions: { maxParamLength: 4096, ignoreTrailingSlash: false },
     return503OnClosing: true,
+    // The router's own refusals (a path that is not valid percent-encoding, a label over
+    // maxParamLength) in the AWS shape rather than Fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 'ValidationException', 414, 'The request path is too long');
+      return sendError(reply, 'ValidationException', 400, 'The request path is not valid: check its percent-encoding');
+    },
+    // Requests Node's HTTP parser refuses never reach Fastify: answer them in the AWS shape too.
+    clientErrorHandler: (err: NodeJS.ErrnoException, socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const [status, type, message] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'RequestTimeoutException', 'The request was not received in time']
+        : err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'ValidationException', 'The request line and headers are too large']
+        : [400, 'ValidationException', 'The request is not valid HTTP/1.1'] as const;
+      if (socket.writable) socket.write(rawErrorResponse(status, http.STATUS_CODES[status] ?? 'Error', type, message));
+      socket.destroy(err);
+    },
   });
+  const guard = new HostGuard(security.listenHost, security.allowedHosts, () => {
+    const addr = app.server.address();
+    return typeof addr === 'object' && addr ? addr.port : services.config.port;
+  });
+  const credentials = security.credentials;
+  const verifier = credentials ? new SigV4Verifier({ region: services.config.region, lookup: (id) => credentials.lookup(id) }) : undefined;
+  const pending = new WeakMap<object, PendingSignature>();
+  const accounts = new WeakMap<object, string>();
   app.removeAllContentTypeParsers();
   // The raw bytes are kept: JSON errors must be ours, and request signing covers the exact body.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.addHook('onRequest', async (_req, reply) => {
+  // Header-only checks come before the body is read: a refused client cannot make omicsd buffer one.
+  app.addHook('onRequest', async (req, reply) => {
     reply.header('x-amzn-RequestId', randomUUID());
+    guard.check(req.raw.rawHeaders, req.headers);
+    checkContentType(req.headers);
+    if (verifier) pending.set(req, verifier.precheck({ method: req.method, url: req.raw.url ?? req.url, rawHeaders: req.raw.rawHeaders }));
+  });
+  // The signature covers the exact body bytes, so it is checked once they are in.
+  if (verifier) {
+    app.addHook('preValidation', async (req) => {
+      const p = pending.get(req);
+      if (!p) throw new RequestRefused('MissingAuthenticationTokenException', 403, 'Missing Authentication Token');
+      const credential = await verifier.verify(p, Buffer.isBuffer(req.body) ? req.body : undefined);
+      accounts.set(req, credential.accountId);
+    });
+  }
+  // One line per request at debug level: `--log-level debug` shows the traffic.
+  app.addHook('onResponse', async (req, reply) => {
+    const operation = (req.routeOptions.config as { operation?: string } | undefined)?.operation;
+    log.debug({ operation, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10,
+      requestId: reply.getHeader('x-amzn-RequestId') }, `${operation ?? req.method} ${reply.statusCode}`);
   });
 
   for (const route of routes) {
     app.route({
       method: route.method,
       url: route.path,
+      config: { operation: route.operation },
       handler: async (req, reply) => {
         const apiReq: ApiRequest = {
           host: req.headers.host ?? 'localhost',
+          account: accounts.get(req) ?? services.config.accountId,
           params: req.params as Record<string, string>,
           query: req.query as Record<string, string | string[]>,
           body: route.method === 'POST' ? decodeBody(req.body) : {},
@@ -82,6 +134,10 @@ export function buildApp(services: Services, log: Logger) {
     sendError(reply, 'UnknownOperationException', ERROR_STATUS.UnknownOperationException, `No operation matches ${req.method} ${req.url.split('?')[0]}`));
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    if (err instanceof RequestRefused) {
+      req.log.debug({ type: err.type, method: req.method, url: req.url }, `request refused: ${err.type}`);
+      return sendError(reply, err.type, err.status, err.message);
+    }
     if (err instanceof ServiceError) return sendError(reply, err.type, err.status, err.message);
     if (err instanceof ObjectStoreError) {
       const type = OBJECT_ERROR_TYPE[err.kind];

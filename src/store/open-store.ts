@@ -6,8 +6,9 @@ import type { Store } from './store.js';
 /** Picks the store from `--database-url`: a SQLite file (the default, under the data dir). */
 export function openStore(config: Config): Store {
   const url = config.databaseUrl;
-  if (!url) return new SqliteStore(path.join(config.dataDir, 'omicsd.sqlite'), { backgroundCheckpoints: true });
-  if (url.startsWith('sqlite:')) return new SqliteStore(url.replace(/^sqlite:(\/\/)?/, ''), { backgroundCheckpoints: true });
+  const options = { backgroundCheckpoints: true, defaultAccountId: config.accountId };
+  if (!url) return new SqliteStore(path.join(config.dataDir, 'omicsd.sqlite'), options);
+  if (url.startsWith('sqlite:')) return new SqliteStore(url.replace(/^sqlite:(\/\/)?/, ''), options);
   if (/^postgres(ql)?:/.test(url)) {
     throw new Error('PostgreSQL is not supported yet: omit --database-url to use SQLite under --data-dir');
   }

@@ -1,5 +1,5 @@
 import type {
-  BatchTransitionArgs, BatchTransitionName, BatchTransitionResult,
+  BatchMove, BatchTransitionArgs, BatchTransitionName, BatchTransitionResult,
 } from '../domain/batches/batch-transitions.js';
 import type {
   BatchEntryRecord, BatchRecord, BatchStatus, RunGroupRecord, RunRecord, RunSpec, RunStatus, RunTransition, SubmissionStatus,
@@ -21,27 +21,33 @@ export interface Store {
   readonly tags: TagTable;
   readonly batches: BatchTable;
   readonly entries: BatchEntryTable;
-  /** The resource a client token already created, if any. */
-  findByRequest(kind: IdempotentKind, requestId: string): Promise<{ id: string; requestHash: string } | undefined>;
+  /** The resource a client token of `account` already created, if any. */
+  findByRequest(kind: IdempotentKind, requestId: string, account: string): Promise<{ id: string; requestHash: string } | undefined>;
   /** A random secret kept in the store (made on first use), so every instance signs alike. */
   getSecret(name: string, create: () => string): Promise<string>;
   close(): Promise<void>;
 }
 
+/**
+ * Whose resources a read may see: an account id (every client request: another account's resources
+ * look exactly like missing ones), or null for omicsd's own background work, which serves all accounts.
+ */
+export type AccountScope = string | null;
+
 export interface WorkflowTable {
   create(rec: Omit<WorkflowRecord, 'id'>, definition: Buffer | null): Promise<IdempotentResult<WorkflowRecord>>;
-  get(id: string): Promise<WorkflowRecord | undefined>;
+  get(id: string, account: AccountScope): Promise<WorkflowRecord | undefined>;
   getDefinition(id: string): Promise<Buffer | undefined>;
   setDefinition(id: string, zip: Buffer): Promise<void>;
   listInStatus(status: WorkflowStatus): Promise<WorkflowRecord[]>;
-  list(filter: { name?: string }, page: PageRequest): Promise<WorkflowRecord[]>;
+  list(filter: { account: string; name?: string }, page: PageRequest): Promise<WorkflowRecord[]>;
   update(id: string, patch: { name?: string; status?: WorkflowStatus; doc?: Partial<WorkflowDoc> }): Promise<WorkflowRecord | undefined>;
 }
 
 export interface RunGroupTable {
   create(rec: Omit<RunGroupRecord, 'id'>): Promise<IdempotentResult<RunGroupRecord>>;
-  get(id: string): Promise<RunGroupRecord | undefined>;
-  list(filter: { name?: string }, page: PageRequest): Promise<RunGroupRecord[]>;
+  get(id: string, account: AccountScope): Promise<RunGroupRecord | undefined>;
+  list(filter: { account: AccountScope; name?: string }, page: PageRequest): Promise<RunGroupRecord[]>;
   update(id: string, patch: RunGroupLimits & { name?: string }): Promise<boolean>;
   /** Deletes the group unless one of its runs is not finished ('active'). */
   delete(id: string): Promise<'deleted' | 'missing' | 'active'>;
@@ -52,7 +58,7 @@ export type RunGroupLimits = Partial<Pick<RunGroupRecord, 'maxCpus' | 'maxRuns' 
 export interface RunTable {
   /** Inserts a run unless its client token was used; 'quota' when the run quota has no room even after evicting. */
   insert(run: NewRun, maxRuns: number): Promise<IdempotentResult<RunRecord> | 'quota'>;
-  get(id: string): Promise<RunRecord | undefined>;
+  get(id: string, account: AccountScope): Promise<RunRecord | undefined>;
   list(filter: RunFilter, page: PageRequest): Promise<RunRecord[]>;
   listInStatus(statuses: readonly RunStatus[]): Promise<RunRecord[]>;
   /** Applies reported changes in order (late or backward ones are ignored) and the task updates. */
@@ -75,17 +81,19 @@ export interface TaskTable {
 }
 
 export interface TagTable {
-  get(type: TaggableType, id: string): Promise<Tags | undefined>;
+  get(type: TaggableType, id: string, account: string): Promise<Tags | undefined>;
   set(type: TaggableType, id: string, tags: Tags): Promise<boolean>;
 }
 
 export interface BatchTable {
   create(rec: NewBatch): Promise<IdempotentResult<BatchRecord>>;
-  get(id: string): Promise<BatchRecord | undefined>;
+  get(id: string, account: AccountScope): Promise<BatchRecord | undefined>;
   list(filter: BatchFilter, page: PageRequest): Promise<BatchRecord[]>;
   idsInStatus(statuses: readonly BatchStatus[]): Promise<string[]>;
   /** Applies a named transition of the batch state machine atomically. */
   transition(id: string, name: BatchTransitionName, args: BatchTransitionArgs): Promise<BatchTransitionResult>;
+  /** Tells `listener` of every batch transition, wherever it was made, once it is committed. */
+  onTransition(listener: (move: BatchMove) => void): void;
   /** Removes the batch record at once (only in a deletable status); its entries go later, through purgeDeleted. */
   delete(id: string): Promise<'deleted' | 'missing' | BatchStatus>;
   /** Deletes up to `limit` entries of deleted batches; false when none are left. */
@@ -95,8 +103,13 @@ export interface BatchTable {
 export interface BatchEntryTable {
   /** Removes every entry of a batch whose ingest starts again. */
   clear(batchId: string): Promise<void>;
-  /** Inserts entries, ignoring a runSettingId already present; returns how many were new. */
-  insert(batchId: string, entries: NewEntry[]): Promise<number>;
+  /**
+   * Inserts entries, ignoring one whose runSettingId is already present (in the batch or earlier in
+   * `entries`); returns how many were new and the seqs of those ignored, in order.
+   */
+  insert(batchId: string, entries: NewEntry[]): Promise<{ added: number; ignored: number[] }>;
+  /** The seq under which each of `runSettingIds` is stored (the first entry of that id); ids not stored are absent. */
+  firstSeqOf(batchId: string, runSettingIds: readonly string[]): Promise<Map<string, number>>;
   nextUnsubmitted(batchId: string, limit: number): Promise<NewEntry[]>;
   /**
    * Records start outcomes and creates the runs, only while the batch is SUBMITTING. The run quota is
@@ -113,6 +126,7 @@ export interface BatchEntryTable {
 
 /** The account's "maximum runs" quota as one submission step applies it. */
 export interface RunQuota {
+  account: string;
   maxRuns: number;
   failure: { reason: string; message: string };
 }
@@ -156,6 +170,7 @@ export interface PageRequest {
 }
 
 export interface RunFilter {
+  account: string;
   name?: string;
   runGroupId?: string;
   batchId?: string;
@@ -163,6 +178,7 @@ export interface RunFilter {
 }
 
 export interface BatchFilter {
+  account: string;
   status?: BatchStatus;
   name?: string;
   runGroupId?: string;

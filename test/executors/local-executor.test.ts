@@ -1,144 +1,30 @@
 /*
- * The local executor against real engines and real processes: a SqliteStore and an FsObjectStore on
- * temp folders, runs started the way the scheduler starts them, every reported change applied to the
- * store. Engines that are not installed are skipped with a plain message.
+ * The local executor against real engines and real processes (the harness: ./harness.ts). Engines
+ * that are not installed are skipped naming the package to install; an installed engine whose probe
+ * fails makes its tests fail with the probe's message.
  */
-import { test, describe } from 'node:test';
-import type { TestContext } from 'node:test';
+import { test, describe, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
-import type { RunRecord, RunTransition, TaskUpdate, WorkflowEngine } from '../../src/domain/model.js';
-import { createLocalExecutor, dockerAvailable, runLogPath, type LocalExecutor, type LocalExecutorOptions } from '../../src/executors/local/index.js';
-import { which } from '../../src/executors/local/engine.js';
+import { dockerAvailable, runLogPath } from '../../src/executors/local/index.js';
 import { MARKER_ENV } from '../../src/executors/local/process-tree.js';
-import { FsObjectStore, ObjectNotFoundError } from '../../src/objectstore/index.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
-import { ROLE } from '../support/client.js';
+import { ACCOUNT, ROLE } from '../support/client.js';
 import { ROOT } from '../support/paths.js';
-import { eventually } from '../support/wait.js';
 import { cwlTool, definitionZip, folderZip } from '../support/workflows.js';
+import { ENGINES, INSTALL, assertWorks, harness, keysUnder, needs, readObject, statusesOf, until, works, type Harness } from './harness.js';
 
 const EXAMPLE = path.join(ROOT, 'examples/count-lines');
 const SAMPLE = fs.readFileSync(path.join(EXAMPLE, 'sample.txt'));
 const SAMPLE_LINES = SAMPLE.toString().split('\n').length - 1;
 
-const HAVE = {
-  cwltool: Boolean(which('cwltool')),
-  toilCwl: Boolean(which('toil-cwl-runner')),
-  toilWdl: Boolean(which('toil-wdl-runner')),
-  miniwdl: Boolean(which('miniwdl')),
-  nextflow: Boolean(which('nextflow')),
-};
-
 /** A definition zip whose main.cwl runs `baseCommand` with no inputs and no outputs. */
 const toolZip = (baseCommand: string[]) => definitionZip({ 'main.cwl': cwlTool(baseCommand) });
-
-interface Harness {
-  root: string;
-  dataDir: string;
-  store: SqliteStore;
-  objects: FsObjectStore;
-  executor: LocalExecutor;
-  transitions: RunTransition[];
-  tasks: TaskUpdate[];
-  logs: string[];
-  /** Creates an ACTIVE workflow from a definition zip, as CreateWorkflow leaves it. */
-  workflow(zip: Uint8Array, engine: WorkflowEngine, main: string): Promise<string>;
-  /** Inserts a run and hands it to the executor as the scheduler does; returns it. */
-  start(workflowId: string, parameters?: Record<string, unknown>): Promise<RunRecord>;
-  /** Waits until the run's engine is done and everything reported is in the store. */
-  settle(runId: string): Promise<RunRecord>;
-  flush(): Promise<void>;
-}
-
-/** A fresh store, object store and executor; with `after`, a second executor on the first one's data (a restart). */
-async function harness(t: TestContext, opts: Partial<LocalExecutorOptions> = {}, after?: Harness): Promise<Harness> {
-  const root = after?.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'omicsd-local-'));
-  const dataDir = path.join(root, 'data');
-  const store = after?.store ?? new SqliteStore(path.join(dataDir, 'omicsd.sqlite'));
-  const objects = after?.objects ?? new FsObjectStore(path.join(dataDir, 'objects'));
-  const transitions: RunTransition[] = [];
-  const tasks: TaskUpdate[] = [];
-  const logs: string[] = [];
-  let pending: Promise<unknown> = Promise.resolve();
-  const apply = (changes: RunTransition[], taskUpdates: TaskUpdate[]) => {
-    pending = pending.then(() => store.runs.applyTransitions(changes, taskUpdates));
-  };
-  const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, cb) { logs.push(String(chunk)); cb(); } }));
-  const executor = createLocalExecutor({
-    reporter: {
-      transition(c) { transitions.push(c); apply([c], []); },
-      task(u) { tasks.push(u); apply([], [u]); },
-    },
-    workflows: store.workflows, objects, dataDir, log, engines: {}, containers: false, killGraceMs: 2000, ...opts,
-  }) as LocalExecutor;
-  t.after(async () => {
-    await executor.close();
-    await pending;
-    if (after) return;
-    await objects.close();
-    await store.close();
-    fs.rmSync(root, { recursive: true, force: true });
-  });
-  const h: Harness = {
-    root, dataDir, store, objects, executor, transitions, tasks, logs,
-    async workflow(zip, engine, main) {
-      const res = await store.workflows.create({
-        uuid: randomUUID(), status: 'ACTIVE', type: 'PRIVATE', name: 'wf', creationTime: Date.now(), tags: {},
-        doc: { engine, main },
-      }, Buffer.from(zip));
-      return res.record.id;
-    },
-    async start(workflowId, parameters) {
-      const res = await store.runs.insert({
-        workflowId, workflowType: 'PRIVATE', roleArn: ROLE, priority: 0, parameters, outputUri: 's3://results/runs',
-        tags: {}, extra: {}, uuid: randomUUID(), creationTime: Date.now(), runOutputUriPrefix: 's3://results/runs/',
-      }, 0);
-      assert.ok(res !== 'quota');
-      const run = res.record;
-      assert.deepEqual(await store.runs.markStarting([run.id]), [run.id]);
-      executor.start({ ...run, status: 'STARTING' });
-      return run;
-    },
-    async settle(runId) {
-      await executor.settled(runId);
-      await pending;
-      return (await store.runs.get(runId))!;
-    },
-    flush: async () => {
-      await pending;
-    },
-  };
-  return h;
-}
-
-const statusesOf = (h: Harness, runId: string) => h.transitions.filter((c) => c.runId === runId).map((c) => c.status);
-
-async function readObject(objects: FsObjectStore, bucket: string, key: string): Promise<string> {
-  const { body } = await objects.read({ bucket, key });
-  const chunks: Buffer[] = [];
-  for await (const c of body) chunks.push(c);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-async function keysUnder(objects: FsObjectStore, bucket: string, prefix: string): Promise<string[]> {
-  const keys: string[] = [];
-  try {
-    for await (const o of objects.list(bucket, prefix)) keys.push(o.key);
-  } catch (err) {
-    if (!(err instanceof ObjectNotFoundError)) throw err;
-  }
-  return keys.sort();
-}
-
-/** Polls `check` every 100 ms until it returns a value; an error it throws fails the wait at once. */
-const until = <T>(check: () => T | undefined | false, ms: number, what: string) => eventually(check, ms, what, { everyMs: 100, failFast: true });
+/** A tool whose output is the file `name` it writes in its working folder. */
+const fileToolZip = (baseCommand: string[], name: string) =>
+  definitionZip({ 'main.cwl': cwlTool(baseCommand, { outputs: { result: { type: 'File', outputBinding: { glob: name } } } }) });
 
 /** The text of the one count.txt a run exported under out/, wherever its engine put it. */
 async function exportedCount(h: Harness, runId: string): Promise<string> {
@@ -171,7 +57,9 @@ function withMarker(marker: string): number[] {
 
 const pidFileOf = (h: Harness, runId: string) => JSON.parse(fs.readFileSync(path.join(h.dataDir, 'runs', runId, 'engine.pid'), 'utf8')) as { pid: number; marker: string };
 
-describe('local executor: CWL through cwltool', { skip: HAVE.cwltool ? false : 'cwltool not installed' }, () => {
+describe('local executor: CWL through cwltool', { skip: needs('cwltool') }, () => {
+  beforeEach(() => assertWorks('cwltool'));
+
   test('runs examples/count-lines end to end with an s3:// File input', async (t) => {
     const h = await harness(t);
     await h.objects.write({ bucket: 'inputs', key: 'samples/sample.txt' }, SAMPLE);
@@ -281,7 +169,7 @@ describe('local executor: CWL through cwltool', { skip: HAVE.cwltool ? false : '
     const sleeper = await until(() => ps().find((p) => p.pgid === pgid && /^sleep 67\b/.test(p.args)), 20000, 'the tool (sleep 67) to run in the engine\'s group');
     assert.ok(ps().some((p) => p.pid === pgid && /cwltool/.test(p.args)), 'cwltool leads the group');
     await h.flush();
-    assert.equal((await h.store.runs.get(run.id))!.status, 'RUNNING');
+    assert.equal((await h.store.runs.get(run.id, null))!.status, 'RUNNING');
 
     const before = h.transitions.length;
     const cancelled = await h.store.runs.cancel([run.id], Date.now());
@@ -296,55 +184,104 @@ describe('local executor: CWL through cwltool', { skip: HAVE.cwltool ? false : '
     assert.ok(!fs.existsSync(path.join(h.dataDir, 'runs', run.id, 'engine.pid')));
   });
 
-  test('close() stops running engines; recover() at the next start fails their runs with SERVICE_RESTARTED', async (t) => {
+  test('close() leaves the engine running; recover() at the next start re-attaches and the run completes', async (t) => {
     const h = await harness(t);
-    const wf = await h.workflow(toolZip(['sleep', '68']), 'CWL', 'main.cwl');
+    const wf = await h.workflow(fileToolZip(['sh', '-c', 'sleep 3; echo finished > done.txt'], 'done.txt'), 'CWL', 'main.cwl');
     const run = await h.start(wf, {});
     const pgid = (await until(() => fs.existsSync(path.join(h.dataDir, 'runs', run.id, 'engine.pid')) && pidFileOf(h, run.id), 20000, 'engine.pid')).pid;
-    await until(() => ps().some((p) => p.pgid === pgid && /^sleep 68\b/.test(p.args)), 20000, 'the tool to run');
+    await until(() => ps().some((p) => p.pgid === pgid && /^sleep 3\b/.test(p.args)), 20000, 'the tool to run');
     await h.executor.close();
-    assert.ok(!ps().some((p) => p.pgid === pgid), 'close() leaves no engine process');
+    assert.ok(ps().some((p) => p.pgid === pgid), 'close() leaves the engine running');
     await h.flush();
-    assert.equal((await h.store.runs.get(run.id))!.status, 'RUNNING', 'close() reports nothing');
+    assert.equal((await h.store.runs.get(run.id, null))!.status, 'RUNNING', 'close() reports nothing');
 
     const next = await harness(t, {}, h);
     next.executor.recover(await h.store.runs.listInStatus(['STARTING', 'RUNNING', 'STOPPING']));
-    await next.flush();
-    const done = (await h.store.runs.get(run.id))!;
-    assert.equal(done.status, 'FAILED');
-    assert.equal(done.failureReason, 'SERVICE_RESTARTED');
-    assert.match(done.statusMessage!, /omicsd stopped while this run was RUNNING/);
+    const done = await next.settle(run.id);
+    assert.equal(done.status, 'COMPLETED', done.statusMessage);
+    assert.deepEqual(await keysUnder(h.objects, 'results', `runs/${run.id}/out/`), [`runs/${run.id}/out/done.txt`]);
+    const log = fs.readFileSync(runLogPath(h.dataDir, run.id), 'utf8');
+    assert.equal(log.match(/^omicsd: \S+ run \d+: /gm)?.length, 1, 'the engine was launched once');
+    assert.match(log, /omicsd restarted: re-attached to cwltool/);
   });
 });
 
-describe('local executor: restart recovery', () => {
-  test('recover() kills a leftover engine recorded in the run folder', async (t) => {
-    const h = await harness(t);
+describe('local executor: restart recovery', { skip: needs('cwltool') }, () => {
+  beforeEach(() => assertWorks('cwltool'));
+
+  /** A RUNNING run whose engine record points at `pid` (a stand-in engine the test started), as a crashed omicsd leaves it. */
+  async function orphanedRun(h: Harness, record: object) {
     const wf = await h.workflow(toolZip(['true']), 'CWL', 'main.cwl');
     const res = await h.store.runs.insert({
-      workflowId: wf, workflowType: 'PRIVATE', roleArn: ROLE, priority: 0, outputUri: 's3://results/runs', tags: {}, extra: {},
+      accountId: ACCOUNT, workflowId: wf, workflowType: 'PRIVATE', roleArn: ROLE, priority: 0, outputUri: 's3://results/runs', tags: {}, extra: {},
       uuid: randomUUID(), creationTime: Date.now(), runOutputUriPrefix: 's3://results/runs/',
     }, 0);
     assert.ok(res !== 'quota');
     const run = res.record;
     await h.store.runs.markStarting([run.id]);
     await h.store.runs.applyTransitions([{ runId: run.id, status: 'RUNNING', at: Date.now() }], []);
-    // An engine that outlived its omicsd: its own process group, a child in it, a grandchild in a new session.
-    const marker = `omicsd-${run.id}-test`;
-    const orphan = spawn('sh', ['-c', 'sleep 69 & setsid sleep 70 & wait'], { detached: true, stdio: 'ignore', env: { ...process.env, [MARKER_ENV]: marker } });
-    orphan.unref();
     const dir = path.join(h.dataDir, 'runs', run.id);
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(path.join(dir, 'engine.pid'), JSON.stringify({ pid: orphan.pid, marker, engine: 'cwltool', command: ['sh'] }));
-    await until(() => ps().filter((p) => /^sleep (69|70)\b/.test(p.args)).length === 2 && withMarker(marker).length >= 3, 5000, 'the leftover processes');
+    fs.mkdirSync(path.join(dir, 'out'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'engine.pid'), JSON.stringify({ engine: 'cwltool', command: ['sh'], mainPath: path.join(dir, 'main.cwl'), outDir: path.join(dir, 'out'), ...record }));
+    return { run, dir };
+  }
 
-    h.executor.recover([(await h.store.runs.get(run.id))!]);
-    await h.flush();
-    const done = (await h.store.runs.get(run.id))!;
+  test('an engine gone without an exit status fails its run with ENGINE_LOST, and what it left is stopped', async (t) => {
+    const h = await harness(t);
+    // The wrapper is gone (it never existed: a pid that is not running); a grandchild in a new session carries the marker.
+    const marker = `omicsd-lost-${randomUUID()}`;
+    const orphan = spawn('sh', ['-c', 'setsid sleep 70 & wait'], { detached: true, stdio: 'ignore', env: { ...process.env, [MARKER_ENV]: marker } });
+    orphan.unref();
+    await until(() => ps().some((p) => /^sleep 70\b/.test(p.args)) && withMarker(marker).length >= 2, 5000, 'the leftover processes');
+    process.kill(orphan.pid!, 'SIGKILL');
+    await until(() => !ps().some((p) => p.pid === orphan.pid), 5000, 'the stand-in wrapper to be gone');
+    const { run } = await orphanedRun(h, { pid: orphan.pid, marker });
+
+    h.executor.recover([(await h.store.runs.get(run.id, null))!]);
+    const done = await h.settle(run.id);
     assert.equal(done.status, 'FAILED');
-    assert.equal(done.failureReason, 'SERVICE_RESTARTED');
-    assert.match(done.statusMessage!, /cwltool, pid \d+/);
-    await until(() => withMarker(marker).length === 0 && !ps().some((p) => p.pgid === orphan.pid), 10000, 'the leftover engine to be stopped');
+    assert.equal(done.failureReason, 'ENGINE_LOST');
+    assert.match(done.statusMessage!, /ended without an exit status while omicsd was not watching it/);
+    await until(() => withMarker(marker).length === 0, 10000, 'the leftover engine to be stopped');
+  });
+
+  test('an engine that ended while omicsd was down is finished from its exit status', async (t) => {
+    const h = await harness(t);
+    const { run, dir } = await orphanedRun(h, { pid: 999_999_999, marker: `omicsd-done-${randomUUID()}` });
+    fs.writeFileSync(path.join(dir, 'out', 'result.txt'), '42\n');
+    fs.writeFileSync(path.join(dir, 'engine.log'), 'the engine ran\n');
+    fs.writeFileSync(path.join(dir, 'engine.exit'), '0\n');
+    h.executor.recover([(await h.store.runs.get(run.id, null))!]);
+    const done = await h.settle(run.id);
+    assert.equal(done.status, 'COMPLETED', done.statusMessage);
+    assert.equal(await readObject(h.objects, 'results', `runs/${run.id}/out/result.txt`), '42\n');
+  });
+
+  test('an engine that failed while omicsd was down fails the run with its own message', async (t) => {
+    const h = await harness(t);
+    const { run, dir } = await orphanedRun(h, { pid: 999_999_999, marker: `omicsd-failed-${randomUUID()}` });
+    fs.writeFileSync(path.join(dir, 'engine.log'), 'reference genome missing: chr42\nWARNING: Final process status is permanentFail\n');
+    fs.writeFileSync(path.join(dir, 'engine.exit'), '1\n');
+    h.executor.recover([(await h.store.runs.get(run.id, null))!]);
+    const done = await h.settle(run.id);
+    assert.equal(done.status, 'FAILED');
+    assert.equal(done.failureReason, 'ENGINE_FAILED');
+    assert.match(done.statusMessage!, /cwltool exited with code 1:[\s\S]*reference genome missing: chr42/);
+  });
+
+  test('a run whose engine was never launched is started afresh', async (t) => {
+    const h = await harness(t);
+    const wf = await h.workflow(fileToolZip(['sh', '-c', 'echo once > ran.txt'], 'ran.txt'), 'CWL', 'main.cwl');
+    const res = await h.store.runs.insert({
+      accountId: ACCOUNT, workflowId: wf, workflowType: 'PRIVATE', roleArn: ROLE, priority: 0, outputUri: 's3://results/runs', tags: {}, extra: {},
+      uuid: randomUUID(), creationTime: Date.now(), runOutputUriPrefix: 's3://results/runs/',
+    }, 0);
+    assert.ok(res !== 'quota');
+    await h.store.runs.markStarting([res.record.id]);
+    h.executor.recover([(await h.store.runs.get(res.record.id, null))!]);
+    const done = await h.settle(res.record.id);
+    assert.equal(done.status, 'COMPLETED', done.statusMessage);
+    assert.equal(await readObject(h.objects, 'results', `runs/${res.record.id}/out/ran.txt`), 'once\n');
   });
 });
 
@@ -367,13 +304,14 @@ describe('local executor: missing engines', () => {
 
   test('startup logs which engines were found and which were not', async (t) => {
     const h = await harness(t);
+    // Missing engines at once; found ones once their probe has answered.
+    await until(() => h.logs.some((l) => l.includes('local executor engines')), 30000, 'the engines line');
     const text = h.logs.join('');
-    assert.match(text, /local executor engines/);
-    if (HAVE.cwltool) assert.match(text, /CWL → cwltool/);
-    if (!HAVE.nextflow) assert.match(text, /No NEXTFLOW engine is installed.*install Nextflow/);
+    if (works('cwltool')) assert.match(text, /CWL → cwltool \d+\.\d+/, 'a working engine is logged with its version');
+    if (!ENGINES.nextflow.installed) assert.match(text, /No NEXTFLOW engine is installed.*install Nextflow/);
   });
 
-  test('a Nextflow workflow without nextflow installed fails naming the engine', { skip: HAVE.nextflow ? 'nextflow is installed' : false }, async (t) => {
+  test('a Nextflow workflow without nextflow installed fails naming the engine', { skip: ENGINES.nextflow.installed ? 'nextflow is installed' : false }, async (t) => {
     const h = await harness(t);
     const wf = await h.workflow(definitionZip({ 'main.nf': 'params.greeting = "hi"\n' }), 'NEXTFLOW', 'main.nf');
     const run = await h.start(wf, {});
@@ -387,9 +325,10 @@ describe('local executor: missing engines', () => {
   });
 });
 
-describe('local executor: CWL through toil-cwl-runner', () => {
+describe('local executor: CWL through toil-cwl-runner', { skip: needs('toil-cwl-runner') }, () => {
+  beforeEach(() => assertWorks('toil-cwl-runner'));
+
   test('runs examples/count-lines end to end', { timeout: 60000 }, async (t) => {
-    if (!HAVE.toilCwl) return t.skip('toil-cwl-runner not installed');
     const h = await harness(t, { engines: { toilCwl: 'toil-cwl-runner' } });
     await h.objects.write({ bucket: 'inputs', key: 'samples/sample.txt' }, SAMPLE);
     const wf = await h.workflow(folderZip(EXAMPLE), 'CWL', 'main.cwl');
@@ -404,7 +343,6 @@ describe('local executor: CWL through toil-cwl-runner', () => {
   });
 
   test('a failing tool ends FAILED with the tool\'s own message', { timeout: 60000 }, async (t) => {
-    if (!HAVE.toilCwl) return t.skip('toil-cwl-runner not installed');
     const h = await harness(t, { engines: { toilCwl: 'toil-cwl-runner --retryCount 0' } });
     const wf = await h.workflow(toolZip(['sh', '-c', 'echo "reference genome missing: chr42" >&2; exit 1']), 'CWL', 'main.cwl');
     const run = await h.start(wf, {});
@@ -420,7 +358,6 @@ describe('local executor: CWL through toil-cwl-runner', () => {
   });
 
   test('cancel also kills the workers Toil starts in sessions of their own', { timeout: 60000 }, async (t) => {
-    if (!HAVE.toilCwl) return t.skip('toil-cwl-runner not installed');
     const h = await harness(t, { engines: { toilCwl: 'toil-cwl-runner' } });
     const wf = await h.workflow(toolZip(['sleep', '71']), 'CWL', 'main.cwl');
     const run = await h.start(wf, {});
@@ -438,8 +375,9 @@ describe('local executor: CWL through toil-cwl-runner', () => {
 describe('local executor: WDL', () => {
   test('runs a WDL count-lines through toil-wdl-runner or miniwdl', { timeout: 60000 }, async (t) => {
     const docker = await dockerAvailable();
-    const engine = HAVE.toilWdl ? 'toil-wdl-runner' : HAVE.miniwdl && docker ? 'miniwdl' : undefined;
-    if (!engine) return t.skip('no WDL engine installed (toil-wdl-runner, or miniwdl with docker)');
+    const engine = ENGINES['toil-wdl-runner'].installed ? 'toil-wdl-runner' : ENGINES.miniwdl.installed && docker ? 'miniwdl' : undefined;
+    if (!engine) return t.skip(`no WDL engine is installed: ${INSTALL['toil-wdl-runner']} (or ${INSTALL.miniwdl})`);
+    assertWorks(engine);
     const h = await harness(t, { engines: { wdl: engine } });
     await h.objects.write({ bucket: 'inputs', key: 'sample.txt' }, SAMPLE);
     const wf = await h.workflow(folderZip(path.join(ROOT, 'examples/count-lines-wdl')), 'WDL', 'main.wdl');
@@ -454,9 +392,9 @@ describe('local executor: WDL', () => {
   });
 });
 
-describe('local executor: Nextflow', () => {
+describe('local executor: Nextflow', { skip: needs('nextflow') }, () => {
   test('runs a Nextflow count-lines', { timeout: 60000 }, async (t) => {
-    if (!HAVE.nextflow) return t.skip('nextflow not installed');
+    assertWorks('nextflow');
     const h = await harness(t);
     await h.objects.write({ bucket: 'inputs', key: 'sample.txt' }, SAMPLE);
     const wf = await h.workflow(folderZip(path.join(ROOT, 'examples/count-lines-nf')), 'NEXTFLOW', 'main.nf');

@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { JsonArrayFormatError, readJsonArrayElements } from '../../src/settings/json-array-reader.js';
+import {
+  ElementLocator, JsonArrayFormatError, findJsonSyntaxError, readJsonArrayElements, readJsonArrayElementsWithOffsets, type LocatedElement, type TextPosition,
+} from '../../src/settings/json-array-reader.js';
 
 type Chunk = Buffer | Uint8Array | string;
 
@@ -201,17 +203,17 @@ describe('readJsonArrayElements: errors', () => {
     await expectError('[{"a":"b\\\\\\"}]', /unterminated string/);
   });
   it('rejects unbalanced brackets', async () => {
-    await expectError('[{]', /unbalanced/);
-    await expectError('[[}]', /unbalanced/);
-    await expectError('[{"a":1}}]', /unbalanced/);
-    await expectError('[1}', /unbalanced/);
-    await expectError('[{"a":[1]', /unbalanced/);
+    await expectError('[{]', /^unexpected '\]' at byte 2 \(line 1, column 3\)$/);
+    await expectError('[[}]', /^unexpected '\}' at byte 2 /);
+    await expectError('[{"a":1}}]', /^unexpected '\}' at byte 8 /);
+    await expectError('[1}', /^unexpected '\}' at byte 2 /);
+    await expectError('[{"a":[1]', /^unclosed '\{' in the element starting at byte 1 \(line 1, column 2\)$/);
   });
   it('rejects an element over maxElementBytes', async () => {
     const el = JSON.stringify({ a: 'x'.repeat(20) });
     const size = Buffer.byteLength(el);
-    await expectError(`[1, ${el} ,2]`, /exceeds/, size - 1);
-    await expectError(`[${el}]`, /exceeds/, size - 1);
+    await expectError(`[1, ${el} ,2]`, /^more than \d+ bytes in the element starting at byte \d+ /, size - 1);
+    await expectError(`[${el}]`, /^more than \d+ bytes in the element starting at byte \d+ /, size - 1);
   });
   it('enforces the default 64 MiB limit', async () => {
     const big = Buffer.alloc(64 * 1024 * 1024 + 3, 0x61);
@@ -386,4 +388,117 @@ it('offsets: every element is the exact byte range of its text, whatever the chu
     assert.deepEqual(got.map((e) => e.text), ['{"a":"é,]"}', '[1, 2]', '"漢字\\""', 'null'], `chunk size ${size}`);
     for (const e of got) assert.equal(doc.toString('utf8', e.start, e.end), e.text, `range of ${e.text} at chunk size ${size}`);
   }
+});
+
+/** The position of byte `offset` of `doc`, worked out from the whole text (columns in UTF-16 code units). */
+function reference(doc: Buffer, offset: number): TextPosition {
+  const before = doc.toString('utf8', 0, offset).replace(/^\uFEFF/, '');
+  const lines = before.split('\n');
+  return { offset, line: lines.length, column: lines[lines.length - 1].length + 1 };
+}
+
+/** Every chunking with chunks of 1 byte up to the whole document. */
+function* everyChunkSize(doc: Buffer): Generator<{ size: number; chunks: Buffer[] }> {
+  for (let size = 1; size <= doc.length; size++) {
+    const chunks: Buffer[] = [];
+    for (let i = 0; i < doc.length; i += size) chunks.push(doc.subarray(i, i + size));
+    yield { size, chunks };
+  }
+}
+
+describe('readJsonArrayElements: error positions', () => {
+  // `at`: the error is at the last occurrence of this text ('' = the end of the file).
+  const cases: [name: string, doc: string, problem: string, at: string, inElement?: boolean][] = [
+    ['unexpected brace after LF lines', '[\n  {"a":1},\n  {"b":2}}\n]', "unexpected '}'", '}\n]', false],
+    ['CRLF line endings', '[\r\n  {"a":1},\r\n\r\n  {"b":[1}\r\n]', "unexpected '}'", '}\r\n]', false],
+    ['multi-byte UTF-8 before the error on its line', '[\n {"é漢😀":"ü"}, {"x":"€"}]]', "unexpected ']' after the closing ']'", ']', false],
+    ['multi-byte UTF-8 inside the element', '[{"a":"é漢😀"}]}', "unexpected '}' after the closing ']'", '}', false],
+    ['mismatched bracket after a raw line feed in a string', '[{"a":"x\ny", "é":[}]', "unexpected '}'", '}]', false],
+    ['empty element', '[\n 1,\n  ,2]', "unexpected ',' (an empty array element)", ',2]', false],
+    ['not an array', '\uFEFF \r\n\t"é"', 'top level is not an array: found a string', '"é"', false],
+    ['unterminated string', '[\r\n {"a":1},\r\n  {"é":"漢', 'unterminated string', '{"é":"漢', true],
+    ['unclosed bracket', '[\n\t"€", {"a":[1, {}]', "unclosed '{'", '{"a":[1', true],
+    ['end before the closing bracket', '[\n "é", 12', "the file ends before the closing ']'", '', false],
+  ];
+  for (const [name, text, problem, at, inElement] of cases) {
+    it(`${name}: offset, line and column at every chunk size`, async () => {
+      const doc = Buffer.from(text, 'utf8');
+      const offset = at === '' ? doc.length : doc.lastIndexOf(Buffer.from(at, 'utf8'));
+      const want = reference(doc, offset);
+      const where = `byte ${want.offset} (line ${want.line}, column ${want.column})`;
+      const message = inElement ? `${problem} in the element starting at ${where}` : `${problem} at ${where}`;
+      for (const { size, chunks } of everyChunkSize(doc)) {
+        await assert.rejects(collect(chunks), (err: unknown) => {
+          assert.ok(err instanceof JsonArrayFormatError, String(err));
+          assert.equal(err.message, message, `chunk size ${size}`);
+          assert.deepEqual(err.position, want, `chunk size ${size}`);
+          assert.equal(err.inElement, inElement);
+          return true;
+        });
+      }
+    });
+  }
+
+  it('an empty or blank file has no position', async () => {
+    for (const text of ['', '  \r\n', '\uFEFF']) {
+      await assert.rejects(collect([text]), (err: unknown) => {
+        assert.ok(err instanceof JsonArrayFormatError);
+        assert.equal(err.message, 'top level is not an array: found an empty file');
+        assert.equal(err.found, 'an empty file');
+        assert.equal(err.position, undefined);
+        return true;
+      });
+    }
+  });
+
+  it('the locator places every character of each element, at every chunk size', async () => {
+    const text = '\uFEFF[\r\n {"a":"é"},\r\n  "漢😀\\n x" ,{"b":\n  [1,\n2]}, 3,\r\n\t{"c":"€"}]\n';
+    const doc = Buffer.from(text, 'utf8');
+    for (const { size, chunks } of everyChunkSize(doc)) {
+      const locator = new ElementLocator();
+      for await (const el of readJsonArrayElementsWithOffsets((async function* () { yield* chunks; })(), { locator })) {
+        for (let i = 0; i < el.text.length; i++) {
+          const before = Buffer.byteLength(el.text.slice(0, i));
+          assert.deepEqual(locator.position(el, i), reference(doc, el.start + before), `chunk size ${size}, ${el.text} [${i}]`);
+        }
+      }
+    }
+  });
+
+  it('keeps no position of an element once the next one is read', async () => {
+    const locator = new ElementLocator();
+    const seen: LocatedElement[] = [];
+    for await (const el of readJsonArrayElementsWithOffsets(fromChunks(['[1,2]']), { locator })) seen.push(el);
+    assert.throws(() => locator.position(seen[0]), /until the next element/);
+    assert.deepEqual(locator.position(seen[1]), { offset: 3, line: 1, column: 4 });
+  });
+});
+
+describe('findJsonSyntaxError', () => {
+  it('finds the first error and says what is there', () => {
+    const cases: [string, number, string][] = [
+      ['{"a":}', 5, "unexpected '}'"],
+      ['{"a" 1}', 5, "unexpected '1'"],
+      ['{a:1}', 1, "unexpected 'a'"],
+      ['{"a":True}', 5, "unexpected 'True'"],
+      ['{"a":"x\ny"}', 7, 'unescaped control character U+000A in a string'],
+      ['{"a":"\\q"}', 6, "invalid escape '\\q' in a string"],
+      ['{"a":1,}', 7, "unexpected '}'"],
+      ['[1,2', 4, 'unexpected end of the element'],
+      ['{"a":1} {"b":2}', 8, "unexpected '{'"],
+      ['{"a":01}', 6, "unexpected '1'"],
+      ['{"a":[1,2}', 9, "unexpected '}'"],
+      ['{"é😀":[1,2}', 11, "unexpected '}'"],
+    ];
+    for (const [text, index, problem] of cases) {
+      assert.throws(() => JSON.parse(text));
+      assert.deepEqual(findJsonSyntaxError(text), { index, problem }, text);
+    }
+  });
+
+  it('finds nothing in valid JSON', () => {
+    for (const text of ['{}', '[]', '{"a":[1,{"b":null}],"c":true,"d":false,"e":-0.5e-3,"f":"\\u00e9\\n"}', ' 1 ', '"x"']) {
+      assert.equal(findJsonSyntaxError(text), undefined, text);
+    }
+  });
 });

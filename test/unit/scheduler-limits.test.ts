@@ -12,6 +12,7 @@ import type { Executor } from '../../src/executors/executor.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { EventLoopShare } from '../../src/domain/event-loop-share.js';
 import { RunEventApplier } from '../../src/domain/runs/run-events.js';
+import { ACCOUNT } from '../support/client.js';
 
 const log = pino({ level: 'silent' });
 
@@ -31,11 +32,11 @@ async function setup(t: import('node:test').TestContext, group: { maxCpus?: numb
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  const g = await store.runGroups.create({ ...group, creationTime: Date.now(), tags: {} });
-  const wf = await store.workflows.create({ uuid: randomUUID(), status: 'ACTIVE', type: 'PRIVATE', creationTime: Date.now(), tags: {}, doc: { engine: 'CWL' } }, null);
+  const g = await store.runGroups.create({ accountId: ACCOUNT, ...group, creationTime: Date.now(), tags: {} });
+  const wf = await store.workflows.create({ accountId: ACCOUNT, uuid: randomUUID(), status: 'ACTIVE', type: 'PRIVATE', creationTime: Date.now(), tags: {}, doc: { engine: 'CWL' } }, null);
   const addRun = async () => {
     const res = await store.runs.insert({
-      workflowId: wf.record.id, workflowType: 'PRIVATE', roleArn: 'arn:aws:iam::123456789012:role/R', priority: 0, outputUri: 's3://o/x',
+      accountId: ACCOUNT, workflowId: wf.record.id, workflowType: 'PRIVATE', roleArn: 'arn:aws:iam::123456789012:role/R', priority: 0, outputUri: 's3://o/x',
       tags: {}, extra: {}, uuid: randomUUID(), creationTime: Date.now(), runOutputUriPrefix: 's3://o/x/', runGroupId: g.record.id,
     }, 0);
     assert.ok(res !== 'quota');
@@ -85,7 +86,7 @@ test('maxDuration: an active run past its group\'s limit ends FAILED and its eng
   await store.runs.applyTransitions([{ runId: run.id, status: 'RUNNING', at }], [{ runId: run.id, name: 'step', status: 'RUNNING', at, cpus: 1 }]);
   assert.deepEqual(await scheduler.enforceDurations(at + 59_000), [], 'within 1 minute');
   assert.deepEqual(await scheduler.enforceDurations(at + 61_000), [run.id]);
-  const done = (await store.runs.get(run.id))!;
+  const done = (await store.runs.get(run.id, null))!;
   assert.equal(done.status, 'FAILED');
   assert.equal(done.failureReason, RUN_DURATION_EXCEEDED);
   assert.match(done.statusMessage!, /maxDuration/);

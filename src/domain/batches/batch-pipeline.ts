@@ -12,8 +12,8 @@ import { RunReferences } from '../runs/run-references.js';
 import { BatchRunInput, InlineSetting } from '../run-settings.js';
 import type { RunService } from '../runs/run-service.js';
 import type { Scheduler } from '../runs/scheduler.js';
-import type { TokenBucket } from '../token-bucket.js';
-import { parseInput } from '../validation.js';
+import type { AccountBuckets } from '../token-bucket.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan, parseInput } from '../validation.js';
 import { effectiveRunRequest } from './effective-settings.js';
 import { BatchFailure, TRANSIENT, ingestBatch, settingsChanged } from './ingest.js';
 
@@ -29,7 +29,7 @@ export interface BatchPipelineDeps {
   runs: RunService;
   scheduler: Scheduler;
   executor: Executor;
-  bucket: TokenBucket;
+  buckets: AccountBuckets;
   maxRuns: number;
   share: EventLoopShare;
   log: Logger;
@@ -76,7 +76,7 @@ export class BatchPipeline {
     for (const id of await store.batches.idsInStatus(['CREATING'])) await store.batches.transition(id, 'beginIngest', { at: now });
     const [id] = await store.batches.idsInStatus(['PENDING']);
     if (!id) return false;
-    const batch = await store.batches.get(id);
+    const batch = await store.batches.get(id, null);
     if (!batch || batch.status !== 'PENDING') return true;
     try {
       const totalRuns = await ingestBatch(batch, store.entries, this.deps.objects, log);
@@ -84,7 +84,7 @@ export class BatchPipeline {
       this.ingestFailures.delete(id);
     } catch (err) {
       if (err instanceof BatchFailure) {
-        await store.batches.transition(id, 'fail', { at: Date.now(), failureReason: err.message });
+        await store.batches.transition(id, 'fail', { at: Date.now(), failureReason: err.reason, failureDetail: err.message });
       } else {
         const n = (this.ingestFailures.get(id) ?? 0) + 1;
         this.ingestFailures.set(id, n);
@@ -101,26 +101,32 @@ export class BatchPipeline {
   }
 
   private async submitStep(): Promise<boolean> {
-    const { store, bucket } = this.deps;
+    const { store, buckets } = this.deps;
     const ids = await store.batches.idsInStatus(['SUBMITTING']);
     if (!ids.length) return false;
-    const granted = bucket.take(SUBMIT_CHUNK);
-    if (granted === 0) {
-      await this.submitLoop.sleep(Math.max(5, bucket.msUntilNext()));
+    // One chunk per turn and batches take turns, so a 100,000-run batch does not starve a small one.
+    let waitMs = Infinity;
+    for (let tried = 0; tried < ids.length; tried++) {
+      const batch = await store.batches.get(ids[this.rotation++ % ids.length], null);
+      if (!batch || batch.status !== 'SUBMITTING') continue;
+      // Each account draws on its own StartRun bucket.
+      const bucket = buckets.for(batch.accountId);
+      const granted = bucket.take(SUBMIT_CHUNK);
+      if (granted === 0) {
+        waitMs = Math.min(waitMs, bucket.msUntilNext());
+        continue;
+      }
+      bucket.giveBack(granted - (await this.submitChunk(batch, granted)));
       return true;
     }
-    // One chunk per turn and batches take turns, so a 100,000-run batch does not starve a small one.
-    const batchId = ids[this.rotation++ % ids.length];
-    const used = await this.submitChunk(batchId, granted);
-    bucket.giveBack(granted - used);
+    if (waitMs < Infinity) await this.submitLoop.sleep(Math.max(5, waitMs));
     return true;
   }
 
   /** Submits up to `limit` entries of one batch; returns how many StartRun tokens it used. */
-  async submitChunk(batchId: string, limit: number): Promise<number> {
+  async submitChunk(batch: BatchRecord, limit: number): Promise<number> {
     const { store, runs, maxRuns } = this.deps;
-    const batch = await store.batches.get(batchId);
-    if (!batch || batch.status !== 'SUBMITTING') return 0;
+    const batchId = batch.id;
     const found = await store.entries.nextUnsubmitted(batchId, limit);
     if (!found.length) return 0;
     let entries: NewEntry[];
@@ -134,19 +140,24 @@ export class BatchPipeline {
       await store.batches.transition(batchId, 'fail', { at: Date.now(), failureReason: settingsChanged(batch.s3Etag, actual) });
       return 0;
     }
-    const refs = new RunReferences(store);
+    // The batch's account sees its own workflows and run groups only.
+    const refs = new RunReferences(store, batch.accountId);
     const outcomes: SubmissionOutcome[] = [];
     for (const [i, e] of entries.entries()) {
       try {
         const setting = parseInput(InlineSetting, parseEntry(texts[i]));
         const request = parseInput(BatchRunInput, effectiveRunRequest(batch.defaultRunSetting, setting));
-        outcomes.push({ seq: e.seq, run: await runs.prepare(request, refs, batchId) });
+        outcomes.push({ seq: e.seq, run: await runs.prepare(batch.accountId, request, refs, { batchId, runSettingId: e.runSettingId }) });
       } catch (err) {
-        if (!(err instanceof ServiceError)) throw err;
-        outcomes.push({ seq: e.seq, failure: { reason: err.type, message: err.message } });
+        // A store or system error (it carries a code: SQLITE_BUSY, ECONNRESET, …) is the step's, and the
+        // step is retried; anything else that goes wrong with one entry fails that entry alone.
+        if (typeof (err as { code?: unknown }).code === 'string') throw err;
+        if (!(err instanceof ServiceError)) this.deps.log.error({ err, batchId, seq: e.seq, runSettingId: e.runSettingId }, 'a batch entry could not be submitted');
+        outcomes.push({ seq: e.seq, failure: err instanceof ServiceError ? { reason: err.type, message: err.message }
+          : { reason: 'InternalServerException', message: 'omicsd could not submit this run setting; see its log' } });
       }
     }
-    const res = await store.entries.submit(batchId, outcomes, Date.now(), { maxRuns, failure: runQuotaFailure(maxRuns) });
+    const res = await store.entries.submit(batchId, outcomes, Date.now(), { account: batch.accountId, maxRuns, failure: runQuotaFailure(maxRuns) });
     if (res.runs.length) this.deps.scheduler.wake();
     return entries.length;
   }
@@ -189,11 +200,14 @@ export class BatchPipeline {
   }
 }
 
-/** An entry's JSON; text that stopped being JSON fails that entry alone. */
+/** An entry's JSON; text that stopped being JSON, or nests too deeply, fails that entry alone. */
 function parseEntry(text: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw validationError('The run setting is not valid JSON');
   }
+  if (nestsDeeperThan(value)) throw validationError(`The run setting nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return value;
 }

@@ -1,4 +1,4 @@
-import type { Config } from '../../config.js';
+import type { Logger } from 'pino';
 import type { ObjectStore } from '../../objectstore/object-store.js';
 import { parseS3Uri } from '../../objectstore/object-store.js';
 import type { BatchFilter, EntryFilter, PageRequest, Store } from '../../store/store.js';
@@ -16,23 +16,23 @@ const MAX_SETTINGS_BYTES = 6 * 1000 ** 3;
 
 /** The synchronous half of the batch API: acceptance, reads and the status-gated cancel/delete calls. */
 export class BatchService {
-  constructor(private store: Store, private objects: ObjectStore, private pipeline: BatchPipeline, private config: Config) {}
+  constructor(private store: Store, private objects: ObjectStore, private pipeline: BatchPipeline, private log: Logger) {}
 
   /** Validates what can be checked at once, records the batch as CREATING and leaves the rest to the pipeline. */
-  async start(input: StartRunBatchInput, raw: Record<string, unknown>): Promise<BatchRecord> {
+  async start(account: string, input: StartRunBatchInput, raw: Record<string, unknown>): Promise<BatchRecord> {
     const settings = input.batchRunSettings;
     if ((settings.inlineSettings === undefined) === (settings.s3UriSettings === undefined)) {
       throw validationError('batchRunSettings must contain exactly one of inlineSettings or s3UriSettings');
     }
     const hash = requestHash(raw);
-    const prior = await replayed(this.store, 'runBatch', input.requestId, hash, (id) => this.store.batches.get(id));
+    const prior = await replayed(this.store, account, 'runBatch', input.requestId, hash, (id) => this.store.batches.get(id, account));
     if (prior) return prior;
 
     const d = input.defaultRunSetting;
     if (d.workflowType === 'READY2RUN') throw validationError('Ready2Run workflows are not supported in run batches: use a PRIVATE workflow');
     if (d.cacheBehavior && !d.cacheId) throw validationError('defaultRunSetting.cacheBehavior requires defaultRunSetting.cacheId');
-    if (d.workflowOwnerId && d.workflowOwnerId !== this.config.accountId) throw notFound(`Workflow ${d.workflowId} shared by account ${d.workflowOwnerId} not found`);
-    const refs = new RunReferences(this.store);
+    if (d.workflowOwnerId && d.workflowOwnerId !== account) throw notFound(`Workflow ${d.workflowId} shared by account ${d.workflowOwnerId} not found`);
+    const refs = new RunReferences(this.store, account);
     await refs.activeWorkflow(d.workflowId);
     await refs.requireRunGroup(d.runGroupId);
 
@@ -43,7 +43,7 @@ export class BatchService {
       s3Etag = head.etag;
     }
     const res = await this.store.batches.create({
-      uuid: newUuid(), name: input.batchName, requestId: input.requestId, requestHash: hash, workflowId: d.workflowId,
+      accountId: account, uuid: newUuid(), name: input.batchName, requestId: input.requestId, requestHash: hash, workflowId: d.workflowId,
       runGroupId: d.runGroupId, creationTime: Date.now(), tags: input.tags ?? {},
       // Stored as parsed: members the API does not define are dropped, and GetBatch echoes only what was given.
       defaultRunSetting: d,
@@ -51,12 +51,16 @@ export class BatchService {
       s3Uri: settings.s3UriSettings, s3Etag,
     });
     const record = createdRecord(res, input.requestId);
+    if (res.kind === 'created') {
+      const source = settings.inlineSettings ? `${settings.inlineSettings.length} inline entries` : settings.s3UriSettings;
+      this.log.info({ batchId: record.id, batchName: record.name, workflowId: d.workflowId, source }, `batch ${record.id} accepted (${source})`);
+    }
     this.pipeline.wake();
     return record;
   }
 
-  async get(id: string) {
-    const batch = await this.store.batches.get(id);
+  async get(account: string, id: string) {
+    const batch = await this.store.batches.get(id, account);
     if (!batch) throw notFound(`Batch ${id} not found`);
     return batch;
   }
@@ -65,28 +69,30 @@ export class BatchService {
     return this.store.batches.list(filter, page);
   }
 
-  async listRuns(batchId: string, filter: EntryFilter, page: PageRequest) {
-    await this.get(batchId);
+  async listRuns(account: string, batchId: string, filter: EntryFilter, page: PageRequest) {
+    await this.get(account, batchId);
     return this.store.entries.list(batchId, filter, page);
   }
 
   /** A client-requested transition: 404 for an unknown batch, 409 from any status the transition does not start from. */
-  private async request(id: string, name: BatchTransitionName, operation: string) {
+  private async request(account: string, id: string, name: BatchTransitionName, operation: string) {
+    await this.get(account, id);
     const res = await this.store.batches.transition(id, name, { at: Date.now() });
     if (!res.status) throw notFound(`Batch ${id} not found`);
     if (!res.moved) throw conflict(`Batch ${id} is in status ${res.status}; ${operation} is allowed only in ${allowedFrom(name)}`);
     this.pipeline.wake();
   }
 
-  cancel(id: string) {
-    return this.request(id, 'requestCancel', 'CancelRunBatch');
+  cancel(account: string, id: string) {
+    return this.request(account, id, 'requestCancel', 'CancelRunBatch');
   }
 
-  deleteRuns(id: string) {
-    return this.request(id, 'requestRunDeletion', 'DeleteRunBatch');
+  deleteRuns(account: string, id: string) {
+    return this.request(account, id, 'requestRunDeletion', 'DeleteRunBatch');
   }
 
-  async deleteBatch(id: string) {
+  async deleteBatch(account: string, id: string) {
+    await this.get(account, id);
     const res = await this.store.batches.delete(id);
     if (res === 'missing') throw notFound(`Batch ${id} not found`);
     if (res !== 'deleted') throw conflict(`Batch ${id} is in status ${res}; DeleteBatch is allowed only in ${DELETABLE_BATCH_STATUSES.join(', ')}`);

@@ -57,7 +57,10 @@ export type BatchTransitionName = keyof typeof BATCH_TRANSITIONS;
 export interface BatchTransitionArgs {
   at: number;
   totalRuns?: number;
+  /** The documented failureReason text. */
   failureReason?: string;
+  /** What is wrong and where (GetBatch's statusMessage); the reason when absent. */
+  failureDetail?: string;
 }
 
 /** Where DeleteBatch may remove a batch record (not a transition: the record goes away). */
@@ -67,6 +70,14 @@ export const DELETABLE_BATCH_STATUSES: readonly BatchStatus[] = ['PROCESSED', 'F
 export interface BatchTransitionResult {
   moved: boolean;
   status?: BatchStatus;
+}
+
+/** A transition that happened (committed). */
+export interface BatchMove {
+  batchId: string;
+  transition: BatchTransitionName;
+  status: BatchStatus;
+  at: number;
 }
 
 /** Statuses a transition can be requested from, as a client-facing list. */

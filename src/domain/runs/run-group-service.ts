@@ -8,29 +8,31 @@ import type { RunGroupRecord, Tags } from '../model.js';
 export class RunGroupService {
   constructor(private store: Store) {}
 
-  async create(input: RunGroupLimits & { name?: string; tags?: Tags; requestId: string }, raw: Record<string, unknown>): Promise<RunGroupRecord> {
+  async create(account: string, input: RunGroupLimits & { name?: string; tags?: Tags; requestId: string }, raw: Record<string, unknown>): Promise<RunGroupRecord> {
     const res = await this.store.runGroups.create({
-      name: input.name, maxCpus: input.maxCpus, maxRuns: input.maxRuns, maxDuration: input.maxDuration, maxGpus: input.maxGpus,
+      accountId: account, name: input.name, maxCpus: input.maxCpus, maxRuns: input.maxRuns, maxDuration: input.maxDuration, maxGpus: input.maxGpus,
       creationTime: Date.now(), requestId: input.requestId, requestHash: requestHash(raw), tags: input.tags ?? {},
     });
     return createdRecord(res, input.requestId);
   }
 
-  async get(id: string) {
-    const g = await this.store.runGroups.get(id);
+  async get(account: string, id: string) {
+    const g = await this.store.runGroups.get(id, account);
     if (!g) throw notFound(`Run group ${id} not found`);
     return g;
   }
 
-  list(filter: { name?: string }, page: PageRequest) {
-    return this.store.runGroups.list(filter, page);
+  list(account: string, filter: { name?: string }, page: PageRequest) {
+    return this.store.runGroups.list({ account, ...filter }, page);
   }
 
-  async update(id: string, patch: RunGroupLimits & { name?: string }) {
+  async update(account: string, id: string, patch: RunGroupLimits & { name?: string }) {
+    await this.get(account, id);
     if (!(await this.store.runGroups.update(id, patch))) throw notFound(`Run group ${id} not found`);
   }
 
-  async delete(id: string) {
+  async delete(account: string, id: string) {
+    await this.get(account, id);
     const res = await this.store.runGroups.delete(id);
     if (res === 'missing') throw notFound(`Run group ${id} not found`);
     if (res === 'active') throw conflict(`Run group ${id} has runs that are not finished`);

@@ -1,26 +1,27 @@
-import type { ReferenceStore } from '../../store/store.js';
+import type { AccountScope, ReferenceStore } from '../../store/store.js';
 import { notFound } from '../errors.js';
 import type { RunGroupRecord, WorkflowRecord } from '../model.js';
 
 /**
  * The workflow and run group a run refers to, each read once for the length of one request or one
- * submission chunk (a chunk of 200 entries usually names one workflow).
+ * submission chunk (a chunk of 200 entries usually names one workflow), as the given account sees
+ * them: another account's workflow or run group is not found.
  */
 export class RunReferences {
   private workflows = new Map<string, Promise<WorkflowRecord | undefined>>();
   private groups = new Map<string, Promise<RunGroupRecord | undefined>>();
 
-  constructor(private store: ReferenceStore) {}
+  constructor(private store: ReferenceStore, private account: AccountScope) {}
 
   workflow(id: string) {
     let p = this.workflows.get(id);
-    if (!p) this.workflows.set(id, (p = this.store.workflows.get(id)));
+    if (!p) this.workflows.set(id, (p = this.store.workflows.get(id, this.account)));
     return p;
   }
 
   runGroup(id: string) {
     let p = this.groups.get(id);
-    if (!p) this.groups.set(id, (p = this.store.runGroups.get(id)));
+    if (!p) this.groups.set(id, (p = this.store.runGroups.get(id, this.account)));
     return p;
   }
 

@@ -11,7 +11,7 @@ import { runQuotaExceeded, startRunThrottled } from '../quotas.js';
 import { RunReferences } from './run-references.js';
 import type { BatchRunInput, StartRunInput } from '../run-settings.js';
 import type { Scheduler } from './scheduler.js';
-import type { TokenBucket } from '../token-bucket.js';
+import type { AccountBuckets } from '../token-bucket.js';
 
 type RunInput = Omit<BatchRunInput, 'outputBucketOwnerId'> & { outputBucketOwnerId?: string; runId?: string };
 
@@ -20,15 +20,18 @@ export class RunService {
   constructor(
     private store: Store,
     private config: Config,
-    private bucket: TokenBucket,
+    private buckets: AccountBuckets,
     private scheduler: Scheduler,
     private executor: Executor,
   ) {}
 
-  /** Checks what a run refers to and builds the row to insert; throws the error StartRun would answer. */
-  async prepare(input: RunInput, refs: RunReferences, batchId?: string): Promise<NewRun> {
+  /**
+   * Checks what a run of `account` refers to and builds the row to insert; throws the error StartRun
+   * would answer. `refs` reads as that account.
+   */
+  async prepare(account: string, input: RunInput, refs: RunReferences, entry?: { batchId: string; runSettingId: string }): Promise<NewRun> {
     if (input.workflowType === 'READY2RUN') throw notFound(`Ready2Run workflow ${input.workflowId} not found: omicsd runs private workflows only`);
-    if (input.workflowOwnerId && input.workflowOwnerId !== this.config.accountId) {
+    if (input.workflowOwnerId && input.workflowOwnerId !== account) {
       throw notFound(`Workflow ${input.workflowId} shared by account ${input.workflowOwnerId} not found`);
     }
     if (input.cacheBehavior && !input.cacheId) throw validationError('cacheBehavior requires cacheId');
@@ -37,13 +40,14 @@ export class RunService {
     const problem = parameterProblem(workflow.doc.parameterTemplate, input.parameters);
     if (problem) throw validationError(problem);
     return {
+      accountId: account,
       uuid: newUuid(),
       workflowId: input.workflowId,
       workflowType: input.workflowType ?? 'PRIVATE',
       roleArn: input.roleArn,
       name: input.name,
       runGroupId: input.runGroupId,
-      batchId,
+      batchId: entry?.batchId,
       priority: input.priority ?? 0,
       parameters: input.parameters,
       outputUri: input.outputUri,
@@ -59,18 +63,18 @@ export class RunService {
         workflowVersionName: input.workflowVersionName, networkingMode: input.networkingMode ?? 'RESTRICTED',
         configurationName: input.configurationName, engineSettings: input.engineSettings,
         scratchStorageMode: input.scratchStorageMode, outputBucketOwnerId: input.outputBucketOwnerId, runId: input.runId,
+        runSettingId: entry?.runSettingId,
       },
     };
   }
 
-  async startRun(input: StartRunInput, raw: Record<string, unknown>): Promise<RunRecord> {
+  async startRun(account: string, input: StartRunInput, raw: Record<string, unknown>): Promise<RunRecord> {
     const hash = requestHash(raw);
-    const prior = await replayed(this.store, 'run', input.requestId, hash, (id) => this.store.runs.get(id));
+    const prior = await replayed(this.store, account, 'run', input.requestId, hash, (id) => this.store.runs.get(id, account));
     if (prior) return prior;
     let effective: RunInput;
     if (input.runId) {
-      const source = await this.store.runs.get(input.runId);
-      if (!source) throw notFound(`Run ${input.runId} not found`);
+      const source = await this.get(account, input.runId);
       effective = {
         workflowId: source.workflowId, workflowType: source.workflowType as any, name: source.name, runGroupId: source.runGroupId,
         priority: source.priority, parameters: source.parameters, ...source.extra, ...stripUndefined(input),
@@ -80,8 +84,9 @@ export class RunService {
       if (!input.workflowId) throw validationError('StartRun needs a workflowId (or the runId of a run to repeat)');
       effective = input as RunInput;
     }
-    const run = await this.prepare(effective, new RunReferences(this.store));
-    if (!this.bucket.tryTake()) throw startRunThrottled(this.bucket.rate);
+    const run = await this.prepare(account, effective, new RunReferences(this.store, account));
+    const bucket = this.buckets.for(account);
+    if (!bucket.tryTake()) throw startRunThrottled(bucket.rate);
     const res = await this.store.runs.insert({ ...run, requestId: input.requestId, requestHash: hash }, this.config.maxRuns);
     if (res === 'quota') throw runQuotaExceeded(this.config.maxRuns);
     const record = createdRecord(res, input.requestId);
@@ -89,8 +94,8 @@ export class RunService {
     return record;
   }
 
-  async get(id: string) {
-    const run = await this.store.runs.get(id);
+  async get(account: string, id: string) {
+    const run = await this.store.runs.get(id, account);
     if (!run) throw notFound(`Run ${id} not found`);
     return run;
   }
@@ -99,19 +104,20 @@ export class RunService {
     return filter.status === 'DELETED' ? Promise.resolve([]) : this.store.runs.list(filter, page);
   }
 
-  async listTasks(runId: string, filter: { status?: TaskStatus }, page: PageRequest) {
-    await this.get(runId);
+  async listTasks(account: string, runId: string, filter: { status?: TaskStatus }, page: PageRequest) {
+    await this.get(account, runId);
     return this.store.tasks.list(runId, filter, page);
   }
 
-  async getTask(runId: string, taskId: string) {
-    await this.get(runId);
+  async getTask(account: string, runId: string, taskId: string) {
+    await this.get(account, runId);
     const task = await this.store.tasks.get(runId, taskId);
     if (!task) throw notFound(`Task ${taskId} of run ${runId} not found`);
     return task;
   }
 
-  async cancelRun(id: string) {
+  async cancelRun(account: string, id: string) {
+    await this.get(account, id);
     const [res] = await this.store.runs.cancel([id], Date.now());
     if (!res.previous || res.previous === 'DELETED') throw notFound(`Run ${id} not found`);
     if (!res.cancelled) throw conflict(`Run ${id} is in status ${res.previous} and cannot be cancelled`);
@@ -119,7 +125,8 @@ export class RunService {
     this.scheduler.wake();
   }
 
-  async deleteRun(id: string) {
+  async deleteRun(account: string, id: string) {
+    await this.get(account, id);
     const res = await this.store.runs.delete(id);
     if (res === 'missing') throw notFound(`Run ${id} not found`);
     if (res !== 'deleted') throw conflict(`Run ${id} is in status ${res}; only COMPLETED, FAILED or CANCELLED runs can be deleted`);

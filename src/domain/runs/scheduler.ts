@@ -63,7 +63,7 @@ export class Scheduler {
     if (this.stopped) return [];
     // At most 1,000 run groups exist (a fixed quota); most runs are in none with a maxDuration.
     const limits = new Map<string, number>();
-    for (const g of await this.store.runGroups.list({}, { limit: 1000 })) if (g.maxDuration !== undefined) limits.set(g.id, g.maxDuration);
+    for (const g of await this.store.runGroups.list({ account: null }, { limit: 100_000 })) if (g.maxDuration !== undefined) limits.set(g.id, g.maxDuration);
     if (!limits.size) return [];
     const over: RunTransition[] = [];
     for (const run of await this.store.runs.listInStatus(ACTIVE_RUN_STATUSES)) {
@@ -125,7 +125,7 @@ export class Scheduler {
     const { total, byGroup } = await this.store.runs.countActive();
     const capacity = this.maxConcurrent > 0 ? Math.min(UNCAPPED_PASS, this.maxConcurrent - total) : UNCAPPED_PASS;
     if (capacity <= 0) return false;
-    const refs = new RunReferences(this.store);
+    const refs = new RunReferences(this.store, null);
     const cpus = await this.store.runs.activeCpusByGroup();
     /** Whether one more run of group g fits its maxRuns and maxCpus (a new run holds 1 CPU). */
     const fits = (g: RunGroupRecord | undefined, runs: number, heldCpus: number) =>

@@ -37,9 +37,9 @@ export interface CreateWorkflowRequest {
 export class WorkflowService {
   constructor(private store: Store, private objects: ObjectStore, private log: Logger) {}
 
-  async create(input: CreateWorkflowRequest, raw: Record<string, unknown>): Promise<WorkflowRecord> {
+  async create(account: string, input: CreateWorkflowRequest, raw: Record<string, unknown>): Promise<WorkflowRecord> {
     const hash = requestHash(raw);
-    const prior = await replayed(this.store, 'workflow', input.requestId, hash, (id) => this.store.workflows.get(id));
+    const prior = await replayed(this.store, account, 'workflow', input.requestId, hash, (id) => this.store.workflows.get(id, account));
     if (prior) return prior;
     const sources = [input.definitionZip, input.definitionUri, input.definitionRepository].filter((v) => v !== undefined).length;
     if (sources !== 1) throw validationError('Exactly one of definitionZip, definitionUri or definitionRepository is required');
@@ -55,7 +55,7 @@ export class WorkflowService {
       if (head.size > MAX_URI_BYTES) throw validationError(`The object at definitionUri is ${head.size} bytes; the maximum is 100 MB`);
     }
     const res = await this.store.workflows.create({
-      uuid: newUuid(), status: 'CREATING', type: 'PRIVATE', name: input.name, creationTime: Date.now(),
+      accountId: account, uuid: newUuid(), status: 'CREATING', type: 'PRIVATE', name: input.name, creationTime: Date.now(),
       requestId: input.requestId, requestHash: hash, tags: input.tags ?? {},
       doc: {
         description: input.description, engine: input.engine, main: input.main, parameterTemplate: input.parameterTemplate,
@@ -71,7 +71,7 @@ export class WorkflowService {
 
   /** Reads and inspects the definition of a CREATING workflow, then makes it ACTIVE or FAILED. */
   async activate(id: string) {
-    const wf = await this.store.workflows.get(id);
+    const wf = await this.store.workflows.get(id, null);
     if (!wf || wf.status !== 'CREATING') return;
     try {
       let zip = await this.store.workflows.getDefinition(id);
@@ -104,26 +104,27 @@ export class WorkflowService {
     for (const wf of await this.store.workflows.listInStatus('CREATING')) await this.activate(wf.id);
   }
 
-  async get(id: string) {
-    const wf = await this.store.workflows.get(id);
+  async get(account: string, id: string) {
+    const wf = await this.store.workflows.get(id, account);
     if (!wf) throw notFound(`Workflow ${id} not found`);
     return wf;
   }
 
-  list(filter: { name?: string; type?: string }, page: PageRequest) {
+  list(account: string, filter: { name?: string; type?: string }, page: PageRequest) {
     // omicsd has no Ready2Run workflows.
-    return filter.type === 'READY2RUN' ? Promise.resolve([]) : this.store.workflows.list({ name: filter.name }, page);
+    return filter.type === 'READY2RUN' ? Promise.resolve([]) : this.store.workflows.list({ account, name: filter.name }, page);
   }
 
   /** The stored definition zip (what the `definition` link of GetWorkflow downloads). */
-  async definition(id: string) {
+  async definition(account: string, id: string) {
+    await this.get(account, id);
     const zip = await this.store.workflows.getDefinition(id);
     if (!zip) throw notFound(`Workflow ${id} has no stored definition`);
     return zip;
   }
 
-  async update(id: string, patch: { name?: string; description?: string; storageType?: string; storageCapacity?: number; readmeMarkdown?: string }) {
-    const wf = await this.get(id);
+  async update(account: string, id: string, patch: { name?: string; description?: string; storageType?: string; storageCapacity?: number; readmeMarkdown?: string }) {
+    const wf = await this.get(account, id);
     await this.store.workflows.update(id, {
       name: patch.name,
       doc: {
@@ -133,8 +134,8 @@ export class WorkflowService {
     });
   }
 
-  async delete(id: string) {
-    const wf = await this.get(id);
+  async delete(account: string, id: string) {
+    const wf = await this.get(account, id);
     if (wf.status !== 'ACTIVE' && wf.status !== 'FAILED') throw conflict(`Workflow ${id} is in status ${wf.status} and cannot be deleted`);
     await this.store.workflows.update(id, { status: 'DELETED' });
   }

@@ -29,9 +29,56 @@ export interface CwlInfo {
   resourcesOf(jobName: string): Resources;
 }
 
-function loadDoc(file: string): Doc | undefined {
+/**
+ * The most omicsd reads of one CWL file, and of all the files of one definition together. A CWL
+ * document is text of a few KiB to a few hundred; 4 MiB leaves room for generated ones, and the
+ * total bounds a definition whose steps name many large files. Beyond either, omicsd learns
+ * nothing from the file (defaults), and the engine reports the problem from its sandbox.
+ */
+export const MAX_CWL_FILE_BYTES = 4 * 1024 * 1024;
+export const MAX_CWL_TOTAL_BYTES = 32 * 1024 * 1024;
+
+const within = (root: string, p: string) => p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+
+/**
+ * Reads a CWL file for omicsd itself, which runs with more rights than any workflow: only a regular
+ * file whose real path (symbolic links resolved) is inside the definition folder, and at most
+ * `MAX_CWL_FILE_BYTES`. Anything else (`/dev/zero`, `../../../etc/shadow`, a FIFO, a link leaving
+ * the folder, a huge file) is undefined: no information. Opened without following a last link and
+ * without blocking, then checked on the open file, so it cannot be swapped in between.
+ */
+export function readDefinitionFile(root: string, file: string, budget?: { left: number }): string | undefined {
+  let fd: number | undefined;
   try {
-    return parseCwl(fs.readFileSync(file, 'utf8'));
+    const realRoot = fs.realpathSync(root);
+    const real = fs.realpathSync(file);
+    if (!within(realRoot, real)) return undefined;
+    fd = fs.openSync(real, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    const st = fs.fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_CWL_FILE_BYTES) return undefined;
+    if (budget && st.size > budget.left) return undefined;
+    const buf = Buffer.alloc(Math.min(st.size + 1, MAX_CWL_FILE_BYTES + 1));
+    let n = 0;
+    while (n < buf.length) {
+      const got = fs.readSync(fd, buf, n, buf.length - n, n);
+      if (got === 0) break;
+      n += got;
+    }
+    if (n > MAX_CWL_FILE_BYTES) return undefined; // grew while being read
+    if (budget) budget.left -= n;
+    return buf.toString('utf8', 0, n);
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+function loadDoc(root: string, file: string, budget: { left: number }): Doc | undefined {
+  const text = readDefinitionFile(root, file, budget);
+  if (text === undefined) return undefined;
+  try {
+    return parseCwl(text);
   } catch {
     return undefined;
   }
@@ -72,8 +119,13 @@ function resourcesFrom(...procs: (Doc | undefined)[]): Resources {
   return out;
 }
 
-export function readCwl(mainPath: string): CwlInfo {
-  const mainDoc = loadDoc(mainPath);
+/**
+ * What omicsd learns of a CWL definition: its main file and the files its steps `run:`, read only
+ * inside `definitionDir` (readDefinitionFile).
+ */
+export function readCwl(mainPath: string, definitionDir: string): CwlInfo {
+  const budget = { left: MAX_CWL_TOTAL_BYTES };
+  const mainDoc = loadDoc(definitionDir, mainPath, budget);
   const root = pickProcess(mainDoc);
   const inputTypes = new Map(processInputs(root).map((input) => [input.name, input.type]));
   const byStep = new Map<string, Resources>();
@@ -90,7 +142,7 @@ export function readCwl(mainPath: string): CwlInfo {
           runFile = path.resolve(path.dirname(file), rel);
           if (seen.has(step.run + runFile)) continue;
           seen.add(step.run + runFile);
-          runGraph = loadDoc(runFile);
+          runGraph = loadDoc(definitionDir, runFile, budget);
           run = pickProcess(runGraph, fragment);
         } else {
           run = pickProcess(graph, fragment);
@@ -171,7 +223,7 @@ export async function cwlValue(type: unknown, value: unknown, ctx: RunContext): 
 
 /** The CWL job object for the run: each parameter shaped by its declared input type. */
 export async function cwlJob(ctx: RunContext, params: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const { inputTypes } = readCwl(ctx.mainPath);
+  const { inputTypes } = readCwl(ctx.mainPath, ctx.definitionDir);
   const job: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(params)) job[name] = await cwlValue(inputTypes.get(name), value, ctx);
   return job;

@@ -16,7 +16,7 @@ const JOB = /^(?:INFO|WARNING|ERROR|DEBUG)\s+\[job ([^\]]+)\]\s?(.*)$/;
  * scattered steps are `name`, `name_2`, … Workflow-level lines (`[workflow …]`) are not tasks.
  */
 export function cwltoolTasks(ctx: RunContext, sink: TaskSink): TaskTracker {
-  const info = readCwl(ctx.mainPath);
+  const info = readCwl(ctx.mainPath, ctx.definitionDir);
   const open = new Set<string>();
   const done = new Set<string>();
   return {

@@ -6,7 +6,7 @@ import type { WorkflowLanguage } from '../../domain/workflows/languages.js';
 /** What an adapter is given to run one workflow run. */
 export interface RunContext {
   run: RunRecord;
-  /** `<dataDir>/runs/<runId>`: the engine's working directory. */
+  /** `<dataDir>/runs/<runId>`: the run folder (read-only to a sandboxed engine but for outDir and tmpDir). */
   runDir: string;
   /** The unpacked definition zip. */
   definitionDir: string;
@@ -14,7 +14,7 @@ export interface RunContext {
   mainPath: string;
   /** Every file the engine leaves here is exported to `<runOutputUri>/out/`. */
   outDir: string;
-  /** Temporary and intermediate files. */
+  /** The engine's working directory, HOME and TMPDIR: temporary and intermediate files. */
   tmpDir: string;
   /** Where the inputs file goes. */
   inputsPath: string;

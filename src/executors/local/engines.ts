@@ -17,11 +17,12 @@ export interface EngineCommands {
 
 export type EngineLookup =
   | { found: true; adapter: EngineAdapter }
-  | { found: false; family: WorkflowLanguage; message: string };
+  | { found: false; family: WorkflowLanguage; message: string; looked: string };
 
 const INSTALL: Record<WorkflowLanguage, string> = {
   CWL: 'install cwltool (apt-get install cwltool) or Toil (apt-get install toil, for toil-cwl-runner)',
-  WDL: 'install toil-wdl-runner (apt-get install toil) or miniwdl (pip install miniwdl)',
+  // Debian's toil only recommends python3-wdlparse, without which toil-wdl-runner cannot parse WDL.
+  WDL: 'install toil-wdl-runner (apt-get install toil python3-wdlparse) or miniwdl (pip install miniwdl)',
   NEXTFLOW: 'install Nextflow (a Java 17+ runtime and the nextflow launcher on PATH)',
 };
 
@@ -38,13 +39,13 @@ const looksLikeToil = (argv: string[]) => path.basename(argv[0]).startsWith('toi
  *    else toil-wdl-runner on PATH.
  *  - Nextflow: `engines.nextflow`, else nextflow on PATH.
  * A configured command that cannot be found is not replaced by another engine: the run fails
- * naming that command.
+ * naming that command. Found is not the same as working: engine-probe.ts checks that.
  */
 export function lookupEngine(family: WorkflowLanguage, commands: EngineCommands): EngineLookup {
   const configured = (cmd: string, flag: string, make: (argv: string[]) => EngineAdapter): EngineLookup => {
     const argv = resolveCommand(cmd);
     if (argv) return { found: true, adapter: make(argv) };
-    return { found: false, family, message: `The ${family} engine command "${cmd}" (${flag}) was not found: ${INSTALL[family]}, or point ${flag} at an installed engine` };
+    return { found: false, family, looked: cmd, message: `The ${family} engine command "${cmd}" (${flag}) was not found: ${INSTALL[family]}, or point ${flag} at an installed engine` };
   };
   const onPath = (candidates: [string, (argv: string[]) => EngineAdapter][]): EngineLookup => {
     for (const [name, make] of candidates) {
@@ -52,7 +53,7 @@ export function lookupEngine(family: WorkflowLanguage, commands: EngineCommands)
       if (argv) return { found: true, adapter: make(argv) };
     }
     const names = candidates.map(([n]) => n).join(' or ');
-    return { found: false, family, message: `No ${family} engine is installed (looked for ${names} on PATH): ${INSTALL[family]}, or set ${FLAG[family]}` };
+    return { found: false, family, looked: names, message: `No ${family} engine is installed (looked for ${names} on PATH): ${INSTALL[family]}, or set ${FLAG[family]}` };
   };
   switch (family) {
     case 'CWL':

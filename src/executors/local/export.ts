@@ -3,12 +3,20 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseS3Uri, type ObjectStore, type S3Location } from '../../objectstore/object-store.js';
 
-/** Every regular file under `dir` (symbolic links followed, each real folder walked once), as paths relative to it. */
-export async function listFiles(dir: string): Promise<string[]> {
+const inside = (root: string, p: string) => p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+
+/**
+ * Every regular file under `dir` (symbolic links followed, each real folder walked once), as paths
+ * relative to it. With `root`, a link whose target is not inside `root` is skipped: omicsd reads
+ * these files with its own rights, and a workflow could otherwise point out/ at /etc/shadow.
+ */
+export async function listFiles(dir: string, root?: string): Promise<string[]> {
   const out: string[] = [];
   const seen = new Set<string>();
+  const realRoot = root === undefined ? undefined : await fs.realpath(root);
   const walk = async (abs: string, rel: string) => {
     const real = await fs.realpath(abs);
+    if (realRoot !== undefined && !inside(realRoot, real)) return;
     if (seen.has(real)) return;
     seen.add(real);
     const entries = await fs.readdir(abs, { withFileTypes: true });
@@ -23,7 +31,7 @@ export async function listFiles(dir: string): Promise<string[]> {
         continue; // a dangling link
       }
       if (st.isDirectory()) await walk(childAbs, childRel);
-      else if (st.isFile()) out.push(childRel);
+      else if (st.isFile() && (realRoot === undefined || inside(realRoot, await fs.realpath(childAbs)))) out.push(childRel);
     }
   };
   try {
@@ -50,11 +58,12 @@ async function upload(objects: ObjectStore, file: string, loc: S3Location) {
 /**
  * Exports what the engine produced, laid out as HealthOmics does under the run's output URI:
  * `<runOutputUri>/out/<path relative to the engine's output folder>`. Returns the keys written;
- * stops between files once `stop()` says so.
+ * stops between files once `stop()` says so. Links leading out of `root` (the run folder) are not
+ * followed (listFiles).
  */
-export async function exportOutputs(objects: ObjectStore, outDir: string, runOutputUri: string, stop = () => false): Promise<string[]> {
+export async function exportOutputs(objects: ObjectStore, outDir: string, runOutputUri: string, stop = () => false, root?: string): Promise<string[]> {
   const written: string[] = [];
-  for (const rel of await listFiles(outDir)) {
+  for (const rel of await listFiles(outDir, root)) {
     if (stop()) break; // cancelled meanwhile: HealthOmics saves no outputs of a cancelled run
     const loc = outputLocation(runOutputUri, 'out', rel);
     await upload(objects, path.join(outDir, rel), loc);

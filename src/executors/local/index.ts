@@ -1,20 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { RunRecord, RunStatus } from '../../domain/model.js';
-import type { ObjectStore } from '../../objectstore/object-store.js';
-import { languageOf, WORKFLOW_LANGUAGES } from '../../domain/workflows/languages.js';
 import { SIMULATE_KEY } from '../../domain/runs/parameters.js';
+import { languageOf, WORKFLOW_LANGUAGES, type WorkflowLanguage } from '../../domain/workflows/languages.js';
+import type { ObjectStore } from '../../objectstore/object-store.js';
 import type { WorkflowTable } from '../../store/store.js';
 import type { Executor, RunReporter } from '../executor.js';
 import { stripAnsi, tail, which, type EngineAdapter, type RunContext, type TaskTracker } from './engine.js';
+import {
+  anythingAlive, launchEngine, readOutcome, readRecord, stopRecorded, watchEngine, wrapperAlive,
+  type EngineFiles, type EngineOutcome, type EngineRecord,
+} from './engine-process.js';
+import { brokenMessage, probeEngine, reportEngine, reportLine } from './engine-probe.js';
 import { lookupEngine, type EngineCommands } from './engines.js';
 import { exportLog, exportOutputs } from './export.js';
-import { pidFilePath, runDir, runLogPath } from './paths.js';
-import { MARKER_ENV, engineAlive, processInfo, terminateEngine } from './process-tree.js';
+import { engineFiles, runDir, runLogPath } from './paths.js';
+import { defaultMemoryLimit, findBwrap, prepareSandbox, probeSandbox, sandboxArgv, unavailableMessage, UNSAFE_WARNING, type SandboxLayout } from './sandbox.js';
 import { PrepareError, Stager, unpackDefinition } from './staging.js';
 
 export { runLogPath } from './paths.js';
@@ -32,9 +37,19 @@ export interface LocalExecutorOptions {
   log: Logger;
   /**
    * Whether CWL tools may run in containers: undefined = when `docker info` answers; false = always
-   * `--no-container` (tools run on the host).
+   * `--no-container` (tools run on the host). Only without the sandbox: a sandboxed engine cannot
+   * reach docker (its socket is root on the host), so it always runs tools with `--no-container`.
    */
   containers?: boolean;
+  /**
+   * `--unsafe-run-tools-unsandboxed`: run engines and their tools without the bubblewrap sandbox
+   * (sandbox.ts), as omicsd's own user. Warned at start and in every run's engine.log.
+   */
+  unsafeRunToolsUnsandboxed?: boolean;
+  /** The bubblewrap command (default: `bwrap` on PATH). */
+  bwrap?: string;
+  /** Address-space limit of each sandboxed process in bytes (default: 3/4 of the machine's memory). */
+  sandboxMemoryBytes?: number;
   /** How long an engine has after SIGTERM to stop before it is killed (ms; default 5000). */
   killGraceMs?: number;
 }
@@ -42,6 +57,7 @@ export interface LocalExecutorOptions {
 /**
  * failureReason codes (≤ 64 characters) of local runs; statusMessage carries the details.
  *   ENGINE_NOT_FOUND       the workflow's engine is not installed (statusMessage: which, and how to install it)
+ *   ENGINE_BROKEN          the engine is installed but its probe fails (engine-probe.ts; statusMessage: its error, and the fix)
  *   UNKNOWN_ENGINE         the workflow names no engine omicsd knows
  *   WORKFLOW_NOT_FOUND     the run's workflow or its definition is gone
  *   INVALID_DEFINITION     the definition zip cannot be unpacked or lacks its main file
@@ -49,34 +65,25 @@ export interface LocalExecutorOptions {
  *   INPUT_NOT_READABLE     an s3:// input could not be read from the object store
  *   ENGINE_START_FAILED    the engine command could not be started
  *   ENGINE_FAILED          the engine exited non-zero (statusMessage: its last error lines)
+ *   ENGINE_LOST            the engine ended without an exit status while omicsd was away (e.g. the machine restarted)
  *   OUTPUT_EXPORT_FAILED   the outputs could not be written under runOutputUri
- *   SERVICE_RESTARTED      omicsd stopped while the run was active
+ *   SANDBOX_UNAVAILABLE    bwrap (bubblewrap) is missing or does not work, and tools may not run unsandboxed (sandbox.ts)
  *   INTERNAL_ERROR         anything else (see omicsd's log)
  */
 export const FAILURE_REASONS = [
-  'ENGINE_NOT_FOUND', 'UNKNOWN_ENGINE', 'WORKFLOW_NOT_FOUND', 'INVALID_DEFINITION', 'INVALID_INPUT', 'INPUT_NOT_READABLE',
-  'ENGINE_START_FAILED', 'ENGINE_FAILED', 'OUTPUT_EXPORT_FAILED', 'SERVICE_RESTARTED', 'INTERNAL_ERROR',
+  'ENGINE_NOT_FOUND', 'ENGINE_BROKEN', 'UNKNOWN_ENGINE', 'WORKFLOW_NOT_FOUND', 'INVALID_DEFINITION', 'INVALID_INPUT', 'INPUT_NOT_READABLE',
+  'ENGINE_START_FAILED', 'ENGINE_FAILED', 'ENGINE_LOST', 'OUTPUT_EXPORT_FAILED', 'SANDBOX_UNAVAILABLE', 'INTERNAL_ERROR',
 ] as const;
 
 export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
   return new LocalExecutor(opts);
 }
 
-/** Written next to a run's engine so that a later omicsd can find and stop what is left of it. */
-interface PidFile {
-  pid: number;
-  startTicks?: number;
-  marker: string;
-  engine: string;
-  command: string[];
-}
-
 interface ActiveRun {
   runId: string;
-  marker: string;
-  /** Cancelled (or the service is closing): stop the work, report nothing more. */
+  /** Cancelled: stop the work, report nothing more. */
   stopped: boolean;
-  pid?: number;
+  record?: EngineRecord;
   killing?: Promise<void>;
   done?: Promise<void>;
 }
@@ -102,28 +109,6 @@ export function dockerAvailable(): Promise<boolean> {
   });
 }
 
-/** Splits a stream into whole lines (a line longer than 64 KiB is passed on in pieces). */
-function onLines(stream: NodeJS.ReadableStream, each: (line: string) => void) {
-  let buf = '';
-  stream.setEncoding('utf8');
-  stream.on('data', (chunk: string) => {
-    buf += chunk;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      each(buf.slice(0, nl).replace(/\r$/, ''));
-      buf = buf.slice(nl + 1);
-    }
-    if (buf.length > 65536) {
-      each(buf);
-      buf = '';
-    }
-  });
-  stream.on('end', () => {
-    if (buf) each(buf);
-    buf = '';
-  });
-}
-
 const pushBounded = (list: string[], line: string, max: number) => {
   list.push(line);
   if (list.length > max) list.splice(0, list.length - max);
@@ -131,43 +116,100 @@ const pushBounded = (list: string[], line: string, max: number) => {
 
 /**
  * Runs workflows through their real engines on this machine (see engines.ts for which engine runs
- * what). Each run gets `<dataDir>/runs/<runId>/`; its engine runs there in a process group of its
- * own, and its outputs go to `<runOutputUri>/out/`. A run is reported COMPLETED only when its
- * engine exited 0 and every output was exported.
+ * what). Each run gets `<dataDir>/runs/<runId>/`; its engine runs there detached from omicsd
+ * (engine-process.ts), and its outputs go to `<runOutputUri>/out/`. A run is reported COMPLETED only
+ * when its engine exited 0 and every output was exported. omicsd stopping or crashing leaves engines
+ * running; `recover` re-attaches to them at the next start (docs/runs.md, "Restarts"). Every engine
+ * runs in a bubblewrap sandbox (sandbox.ts; docs/runs.md, "Sandbox") unless the operator started
+ * omicsd with --unsafe-run-tools-unsandboxed.
  */
 export class LocalExecutor implements Executor {
   readonly name = 'local';
   private active = new Map<string, ActiveRun>();
-  private background = new Set<Promise<unknown>>();
   private closing = false;
   private containers: Promise<boolean>;
   private graceMs: number;
+  private unsafe: boolean;
 
   constructor(private opts: LocalExecutorOptions) {
     this.graceMs = opts.killGraceMs ?? 5000;
-    this.containers = opts.containers !== undefined ? Promise.resolve(opts.containers) : dockerAvailable();
+    this.unsafe = opts.unsafeRunToolsUnsandboxed === true;
+    this.containers = !this.unsafe ? Promise.resolve(false) : opts.containers !== undefined ? Promise.resolve(opts.containers) : dockerAvailable();
+    this.logSandbox();
     this.logEngines();
   }
 
-  /** Says at start which engines runs will use and which are missing (and how to get them). */
-  private logEngines() {
-    const found: Record<string, string> = {};
-    const missing: Record<string, string> = {};
-    for (const family of WORKFLOW_LANGUAGES) {
-      const hit = lookupEngine(family, this.opts.engines);
-      if (hit.found) found[family] = `${hit.adapter.id} (${hit.adapter.argv.join(' ')})`;
-      else missing[family] = hit.message;
+  /** Says at every start how tools run: loudly when unsandboxed, as an error when the sandbox cannot be used. */
+  private logSandbox() {
+    const { log } = this.opts;
+    if (this.unsafe) {
+      log.warn(UNSAFE_WARNING);
+      return;
     }
-    this.opts.log.info({ found, missing: Object.keys(missing) }, `local executor engines: ${Object.entries(found).map(([f, e]) => `${f} → ${e}`).join(', ') || 'none found'}`);
-    for (const message of Object.values(missing)) this.opts.log.warn(message);
-    void this.containers.then((c) => this.opts.log.info(c ? 'docker answers: CWL tools with a DockerRequirement run in containers' : 'no docker: CWL tools run on the host (--no-container)'));
+    const command = this.opts.bwrap ?? 'bwrap';
+    const bwrap = findBwrap(command);
+    if (!bwrap) {
+      log.error(`${unavailableMessage(command)}; until then every local run fails with SANDBOX_UNAVAILABLE`);
+      return;
+    }
+    void probeSandbox(bwrap).then((r) => {
+      if (r.ok) log.info({ bwrap }, `workflow tools run sandboxed (${bwrap}, uid 65534, no network, only their run folder)`);
+      else log.error({ bwrap, error: r.error }, `the bubblewrap sandbox does not work here: every local run fails with SANDBOX_UNAVAILABLE: ${r.error}`);
+    });
+  }
+
+  /** The bwrap to run an engine under, 'unsafe' when tools run unsandboxed, or why the sandbox cannot be used. */
+  private async sandbox(): Promise<{ bwrap: string } | 'unsafe' | { code: string; message: string }> {
+    if (this.unsafe) return 'unsafe';
+    const command = this.opts.bwrap ?? 'bwrap';
+    const bwrap = findBwrap(command);
+    if (!bwrap) return { code: 'SANDBOX_UNAVAILABLE', message: unavailableMessage(command) };
+    const probe = await probeSandbox(bwrap);
+    if (!probe.ok) {
+      return { code: 'SANDBOX_UNAVAILABLE', message: `The bubblewrap sandbox does not work on this machine (${probe.error}): allow it namespaces (e.g. run omicsd's container with CAP_SYS_ADMIN or unprivileged user namespaces), or start omicsd with --unsafe-run-tools-unsandboxed` };
+    }
+    return { bwrap };
+  }
+
+  /**
+   * Says at start which engines runs will use: missing ones at once (with how to get them), found
+   * ones once their probe (engine-probe.ts, started here in the background) has told whether they
+   * work — with their version, or as BROKEN with the error and the fix.
+   */
+  private logEngines() {
+    const { log, engines } = this.opts;
+    const found: WorkflowLanguage[] = [];
+    const missing: WorkflowLanguage[] = [];
+    for (const family of WORKFLOW_LANGUAGES) {
+      const hit = lookupEngine(family, engines);
+      if (hit.found) found.push(family);
+      else {
+        missing.push(family);
+        log.warn(hit.message);
+      }
+    }
+    void Promise.all(found.map((family) => reportEngine(family, engines))).then((reports) => {
+      const working = reports.filter((r) => r.status === 'ok');
+      const broken = reports.filter((r) => r.status === 'broken');
+      log.info(
+        { found: Object.fromEntries(working.map((r) => [r.language, `${r.engine} ${r.version} (${r.command})`])), broken: broken.map((r) => r.language), missing },
+        `local executor engines: ${working.map((r) => `${r.language} → ${r.engine} ${r.version} (${r.command})`).join(', ') || 'none working'}`,
+      );
+      for (const r of broken) log.error({ language: r.language, engine: r.engine, error: r.error, fix: r.fix }, `${reportLine(r).replace(/\s+/g, ' ')}`);
+    });
+    if (this.unsafe) void this.containers.then((c) => log.info(c ? 'docker answers: CWL tools with a DockerRequirement run in containers' : 'no docker: CWL tools run on the host (--no-container)'));
   }
 
   start(run: RunRecord) {
+    this.track(run, (a) => this.execute(run, a));
+  }
+
+  /** Runs `work` for the run unless it is already tracked; a failure of omicsd itself fails the run. */
+  private track(run: RunRecord, work: (a: ActiveRun) => Promise<void>) {
     if (this.active.has(run.id) || this.closing) return;
-    const a: ActiveRun = { runId: run.id, marker: `omicsd-${run.id}-${randomBytes(6).toString('hex')}`, stopped: false };
+    const a: ActiveRun = { runId: run.id, stopped: false };
     this.active.set(run.id, a);
-    a.done = this.execute(run, a)
+    a.done = work(a)
       .catch((err) => {
         this.opts.log.error({ err, runId: run.id }, 'local run failed unexpectedly');
         this.report(a, 'FAILED', 'INTERNAL_ERROR', `omicsd could not run this workflow: ${(err as Error).message}`);
@@ -183,75 +225,148 @@ export class LocalExecutor implements Executor {
   }
 
   private report(a: ActiveRun, status: RunStatus, failureReason?: string, statusMessage?: string) {
-    if (a.stopped) return;
+    if (a.stopped || this.closing) return;
     this.opts.reporter.transition({ runId: a.runId, status, at: Date.now(), failureReason, statusMessage });
   }
 
+  private files(runId: string): EngineFiles {
+    return engineFiles(this.opts.dataDir, runId);
+  }
+
+  private async fail(a: ActiveRun, code: string, message: string) {
+    await fsp.appendFile(this.files(a.runId).log, `omicsd: ${code}: ${message}\n`).catch(() => {});
+    this.report(a, 'FAILED', code, tail(message, 1000));
+  }
+
+  /** The engine adapter for a run's workflow, or the failure to report. */
+  private async adapterFor(run: RunRecord): Promise<{ adapter: EngineAdapter; zip: Buffer; main?: string } | { code: string; message: string }> {
+    const wf = await this.opts.workflows.get(run.workflowId, null);
+    if (!wf) return { code: 'WORKFLOW_NOT_FOUND', message: `Workflow ${run.workflowId} no longer exists` };
+    const family = languageOf(wf.doc.engine, wf.doc.main);
+    if (!family) return { code: 'UNKNOWN_ENGINE', message: `Workflow ${run.workflowId} names no engine the local executor can run (${wf.doc.engine ?? 'none'})` };
+    const lookup = lookupEngine(family, this.opts.engines);
+    if (!lookup.found) return { code: 'ENGINE_NOT_FOUND', message: lookup.message };
+    const zip = await this.opts.workflows.getDefinition(run.workflowId);
+    if (!zip) return { code: 'WORKFLOW_NOT_FOUND', message: `Workflow ${run.workflowId} has no stored definition` };
+    return { adapter: lookup.adapter, zip, main: wf.doc.main };
+  }
+
+  /** The context an adapter sees, for a run whose folder is laid out already. */
+  private async context(run: RunRecord, mainPath: string, outDir: string, stager: Stager): Promise<RunContext> {
+    const dir = path.resolve(runDir(this.opts.dataDir, run.id));
+    return {
+      run, runDir: dir, definitionDir: path.join(dir, 'definition'), mainPath, outDir, tmpDir: path.join(dir, 'tmp'),
+      inputsPath: path.join(dir, 'inputs.json'), containers: await this.containers,
+      stageFile: (uri) => stager.stageFile(uri), stageDirectory: (uri) => stager.stageDirectory(uri),
+    };
+  }
+
   private async execute(run: RunRecord, a: ActiveRun): Promise<void> {
-    const { workflows, objects, dataDir } = this.opts;
+    const { objects, dataDir } = this.opts;
     const dir = path.resolve(runDir(dataDir, run.id));
-    const logFile = runLogPath(dataDir, run.id);
     // A folder left by an earlier service with the same data dir cannot belong to this run.
     await fsp.rm(dir, { recursive: true, force: true });
     await fsp.mkdir(dir, { recursive: true });
-    const fail = async (code: string, message: string) => {
-      await fsp.appendFile(logFile, `omicsd: ${code}: ${message}\n`).catch(() => {});
-      this.report(a, 'FAILED', code, tail(message, 1000));
-    };
-
-    const wf = await workflows.get(run.workflowId);
-    if (!wf) return fail('WORKFLOW_NOT_FOUND', `Workflow ${run.workflowId} no longer exists`);
-    const family = languageOf(wf.doc.engine, wf.doc.main);
-    if (!family) return fail('UNKNOWN_ENGINE', `Workflow ${run.workflowId} names no engine the local executor can run (${wf.doc.engine ?? 'none'})`);
-    const lookup = lookupEngine(family, this.opts.engines);
-    if (!lookup.found) return fail('ENGINE_NOT_FOUND', lookup.message);
-    const adapter = lookup.adapter;
-    const zip = await workflows.getDefinition(run.workflowId);
-    if (!zip) return fail('WORKFLOW_NOT_FOUND', `Workflow ${run.workflowId} has no stored definition`);
+    const found = await this.adapterFor(run);
+    if ('code' in found) return this.fail(a, found.code, found.message);
+    const { adapter } = found;
+    // No sandbox, no run (unless the operator said so): before anything is probed or staged.
+    const sandbox = await this.sandbox();
+    if (typeof sandbox === 'object' && 'code' in sandbox) return this.fail(a, sandbox.code, sandbox.message);
+    if (sandbox === 'unsafe') await fsp.appendFile(this.files(run.id).log, `omicsd: ${UNSAFE_WARNING}\n`);
+    // Found is not working: the engine's probe (waited for while it runs; a failure re-probed at most once a minute).
+    const probe = await probeEngine(adapter);
+    if (a.stopped || this.closing) return;
+    if (!probe.ok) return this.fail(a, 'ENGINE_BROKEN', brokenMessage(adapter, probe));
 
     const outDir = adapter.outDirFor?.(dir) ?? path.join(dir, 'out');
-    const tmpDir = path.join(dir, 'tmp');
-    await fsp.mkdir(tmpDir, { recursive: true });
+    await fsp.mkdir(path.join(dir, 'tmp'), { recursive: true });
     await fsp.mkdir(adapter.outDirFor ? path.dirname(outDir) : outDir, { recursive: true });
     const stager = new Stager(objects, path.join(dir, 'inputs'));
     let prepared: { args: string[]; env?: Record<string, string> };
     let ctx: RunContext;
     try {
-      const mainPath = await unpackDefinition(zip, path.join(dir, 'definition'), wf.doc.main);
-      ctx = {
-        run, runDir: dir, definitionDir: path.join(dir, 'definition'), mainPath, outDir, tmpDir,
-        inputsPath: path.join(dir, 'inputs.json'), containers: await this.containers,
-        stageFile: (uri) => stager.stageFile(uri), stageDirectory: (uri) => stager.stageDirectory(uri),
-      };
+      const mainPath = await unpackDefinition(found.zip, path.join(dir, 'definition'), found.main);
+      ctx = await this.context(run, mainPath, outDir, stager);
       const p = run.parameters;
       const params = p && typeof p === 'object' && !Array.isArray(p) ? { ...(p as Record<string, unknown>) } : {};
       delete params[SIMULATE_KEY];
       prepared = await adapter.prepare(ctx, params);
     } catch (err) {
-      if (err instanceof PrepareError) return fail(err.code, err.message);
+      if (err instanceof PrepareError) return this.fail(a, err.code, err.message);
       throw err;
     }
     if (a.stopped || this.closing) return;
 
-    const outcome = await this.runEngine(a, adapter, ctx, prepared, logFile);
-    if (a.stopped || this.closing || !outcome) return;
+    const files = this.files(run.id);
+    let argv = [...adapter.argv, ...prepared.args];
+    if (sandbox !== 'unsafe') {
+      const layout: SandboxLayout = {
+        runDir: dir, workDir: ctx.tmpDir, executable: adapter.argv[0], memoryBytes: this.opts.sandboxMemoryBytes ?? defaultMemoryLimit(),
+        writable: [...new Set([ctx.tmpDir, adapter.outDirFor ? path.dirname(outDir) : outDir])],
+      };
+      await prepareSandbox(layout);
+      argv = sandboxArgv(sandbox.bwrap, layout, argv);
+    }
+    const launched = new Date().toISOString();
+    fs.appendFileSync(files.log, `omicsd: ${launched} run ${run.id}: ${argv.map((w) => (/[\s'"]/.test(w) ? JSON.stringify(w) : w)).join(' ')}\n`);
+    try {
+      a.record = launchEngine(files, { marker: `omicsd-${run.id}-${randomBytes(6).toString('hex')}`, engine: adapter.id, command: argv, mainPath: ctx.mainPath, outDir },
+        { cwd: ctx.tmpDir, env: { ...process.env, TMPDIR: ctx.tmpDir, ...prepared.env } });
+    } catch (err) {
+      return this.fail(a, 'ENGINE_START_FAILED', `Could not start ${adapter.id} (${argv[0]}): ${(err as Error).message}`);
+    }
+    if (a.stopped) this.kill(a);
+    this.report(a, 'RUNNING');
+    await this.follow(run, a, adapter, ctx);
+  }
 
+  /** Follows a launched engine to its end, then exports and reports the outcome. */
+  private async follow(run: RunRecord, a: ActiveRun, adapter: EngineAdapter, ctx: RunContext): Promise<void> {
+    const files = this.files(run.id);
+    const lines: string[] = [];
+    const tracker: TaskTracker = adapter.tasks(ctx, (u) => {
+      if (!a.stopped && !this.closing) this.opts.reporter.task({ ...u, runId: run.id });
+    });
+    const outcome = await watchEngine(files, a.record!, (text) => {
+      const plain = stripAnsi(text).slice(0, 8192);
+      pushBounded(lines, plain, 600);
+      tracker.line(plain);
+    }, () => a.stopped || this.closing);
+    if (!outcome || a.stopped || this.closing) return;
+    await this.finish(run, a, adapter, tracker, lines, outcome);
+  }
+
+  private async finish(run: RunRecord, a: ActiveRun, adapter: EngineAdapter, tracker: TaskTracker, lines: string[], outcome: EngineOutcome) {
+    const { objects } = this.opts;
+    const files = this.files(run.id);
+    // Nothing of an engine outlives it: stop whatever it left running.
+    if (anythingAlive(a.record!)) {
+      await fsp.appendFile(files.log, 'omicsd: stopping processes the engine left behind\n');
+      await stopRecorded(a.record!, 1000);
+    }
+    if (outcome.kind === 'lost') {
+      tracker.finish(false);
+      return this.fail(a, 'ENGINE_LOST', `The ${adapter.id} engine of this run ended without an exit status while omicsd was not watching it `
+        + '(its process was killed, or the machine restarted). Start the run again.');
+    }
+    const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`;
+    await fsp.appendFile(files.log, `omicsd: ${new Date().toISOString()} ${adapter.id} ${how}\n`);
+    tracker.finish(outcome.code === 0);
     this.report(a, 'STOPPING');
-    const { code, signal, stderr, stdout } = outcome;
-    if (code === 0) {
+    if (outcome.code === 0) {
       try {
-        await exportOutputs(objects, outDir, run.runOutputUri, () => a.stopped);
+        await exportOutputs(objects, a.record!.outDir, run.runOutputUri, () => a.stopped, path.resolve(runDir(this.opts.dataDir, run.id)));
         if (a.stopped) return;
-        await exportLog(objects, logFile, run.runOutputUri);
+        await exportLog(objects, files.log, run.runOutputUri);
       } catch (err) {
-        return fail('OUTPUT_EXPORT_FAILED', `Could not write the outputs under ${run.runOutputUri}: ${(err as Error).message}`);
+        return this.fail(a, 'OUTPUT_EXPORT_FAILED', `Could not write the outputs under ${run.runOutputUri}: ${(err as Error).message}`);
       }
       this.report(a, 'COMPLETED');
       return;
     }
-    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-    const summary = adapter.errorSummary(stderr, stdout).trim();
-    await exportLog(objects, logFile, run.runOutputUri).catch((err) => {
+    const summary = adapter.errorSummary(lines, []).trim();
+    await exportLog(objects, files.log, run.runOutputUri).catch((err) => {
       this.opts.log.warn({ err, runId: run.id }, 'could not export the engine log');
     });
     const head = `${adapter.id} ${how}`;
@@ -259,89 +374,14 @@ export class LocalExecutor implements Executor {
     this.report(a, 'FAILED', 'ENGINE_FAILED', summary ? `${head}:\n${tail(summary, 1000 - head.length - 2)}` : head);
   }
 
-  /** Spawns the engine and waits for it; undefined when it could not start (already reported). */
-  private async runEngine(
-    a: ActiveRun, adapter: EngineAdapter, ctx: RunContext, prepared: { args: string[]; env?: Record<string, string> }, logFile: string,
-  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string[]; stdout: string[] } | undefined> {
-    const argv = [...adapter.argv, ...prepared.args];
-    const log = fs.createWriteStream(logFile, { flags: 'a' });
-    log.write(`omicsd: ${new Date().toISOString()} run ${a.runId}: ${argv.map((w) => (/[\s'"]/.test(w) ? JSON.stringify(w) : w)).join(' ')}\n`);
-    const closeLog = () => new Promise<void>((resolve) => log.end(resolve));
-
-    let child: ChildProcess;
-    try {
-      child = spawn(argv[0], argv.slice(1), {
-        cwd: ctx.runDir,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TMPDIR: ctx.tmpDir, [MARKER_ENV]: a.marker, ...prepared.env },
-      });
-    } catch (err) {
-      await closeLog();
-      this.report(a, 'FAILED', 'ENGINE_START_FAILED', `Could not start ${adapter.id} (${argv[0]}): ${(err as Error).message}`);
-      return undefined;
-    }
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | Error>((resolve) => {
-      child.once('error', (err) => resolve(err));
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-    });
-    const stderr: string[] = [];
-    const stdout: string[] = [];
-    let tracker: TaskTracker | undefined;
-    if (child.pid) {
-      a.pid = child.pid;
-      const record: PidFile = { pid: child.pid, startTicks: processInfo(child.pid)?.startTicks, marker: a.marker, engine: adapter.id, command: argv };
-      fs.writeFileSync(pidFilePath(this.opts.dataDir, a.runId), JSON.stringify(record));
-      if (a.stopped) this.kill(a);
-      this.report(a, 'RUNNING');
-      tracker = adapter.tasks(ctx, (u) => {
-        if (!a.stopped && !this.closing) this.opts.reporter.task({ ...u, runId: a.runId });
-      });
-    }
-    const ended = [child.stdout!, child.stderr!].map((s) => new Promise<void>((resolve) => {
-      s.on('end', resolve);
-      s.on('close', resolve);
-      s.on('error', () => resolve());
-    }));
-    // Whole lines into the log, so that stdout and stderr interleave by line, not mid-line.
-    const take = (keep: string[], max: number) => (line: string) => {
-      log.write(`${line}\n`);
-      const plain = stripAnsi(line).slice(0, 8192);
-      pushBounded(keep, plain, max);
-      tracker?.line(plain);
-    };
-    onLines(child.stdout!, take(stdout, 200));
-    onLines(child.stderr!, take(stderr, 600));
-
-    const result = await exited;
-    // A process the engine left behind may hold its stdout open: wait for the pipes a little only.
-    await Promise.race([Promise.all(ended), new Promise((r) => setTimeout(r, 2000))]);
-    child.stdout!.destroy();
-    child.stderr!.destroy();
-    if (result instanceof Error) {
-      log.write(`omicsd: could not start the engine: ${result.message}\n`);
-      await closeLog();
-      this.report(a, 'FAILED', 'ENGINE_START_FAILED', `Could not start ${adapter.id} (${argv[0]}): ${result.message}`);
-      return undefined;
-    }
-    // Nothing of an engine outlives it: stop whatever it left running.
-    if (!a.stopped && a.pid && engineAlive(a.pid, a.marker)) {
-      log.write('omicsd: stopping processes the engine left behind\n');
-      await terminateEngine(a.pid, a.marker, 1000);
-    }
-    if (a.killing) await a.killing;
-    fs.rmSync(pidFilePath(this.opts.dataDir, a.runId), { force: true });
-    log.write(`omicsd: ${new Date().toISOString()} ${adapter.id} ${result.signal ? `killed by ${result.signal}` : `exited with code ${result.code}`}${a.stopped ? ' (run cancelled)' : ''}\n`);
-    await closeLog();
-    if (!a.stopped && !this.closing) tracker?.finish(result.code === 0 && !result.signal);
-    return { ...result, stderr, stdout };
-  }
-
+  /** Stops a cancelled run's engine; its record goes with it, so no later start re-attaches to it. */
   private kill(a: ActiveRun) {
-    if (!a.pid || a.killing) return;
-    a.killing = terminateEngine(a.pid, a.marker, this.graceMs).catch((err) => {
-      this.opts.log.error({ err, runId: a.runId }, 'could not stop the engine');
-    });
+    if (!a.record || a.killing) return;
+    a.killing = stopRecorded(a.record, this.graceMs)
+      .then(() => fs.rmSync(this.files(a.runId).record, { force: true }))
+      .catch((err) => {
+        this.opts.log.error({ err, runId: a.runId }, 'could not stop the engine');
+      });
   }
 
   /** The run is already CANCELLED (or otherwise ended) in the store: stop its engine, report nothing more. */
@@ -352,51 +392,70 @@ export class LocalExecutor implements Executor {
     this.kill(a);
   }
 
+  /**
+   * After a restart, for each run the store shows active: an engine still running is followed again
+   * to its end; one that ended meanwhile is finished from its exit status; a run whose engine was
+   * never launched is started afresh (nothing of it ran); only an engine gone without an exit status
+   * fails its run (ENGINE_LOST).
+   */
   recover(runs: RunRecord[]) {
+    this.stopOrphans(new Set(runs.map((r) => r.id)));
     for (const run of runs) {
-      if (this.active.has(run.id)) continue;
-      const pidFile = pidFilePath(this.opts.dataDir, run.id);
-      let rec: PidFile | undefined;
-      try {
-        rec = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as PidFile;
-      } catch {
-        rec = undefined;
+      const files = this.files(run.id);
+      const record = readRecord(files.record);
+      if (!record?.pid) {
+        this.opts.log.info({ runId: run.id }, 'recovery: the run had not launched its engine; starting it');
+        this.track(run, async (a) => {
+          // A crash between writing the record and the spawn may have left an engine without a pid on file.
+          if (record && anythingAlive(record)) await stopRecorded(record, this.graceMs);
+          await this.execute(run, a);
+        });
+        continue;
       }
-      let leftover = '';
-      if (rec && typeof rec.pid === 'number' && typeof rec.marker === 'string') {
-        const now = processInfo(rec.pid);
-        // A live pid with another start time was reused by an unrelated process: find ours by marker only.
-        const same = !now || rec.startTicks === undefined || now.startTicks === rec.startTicks;
-        const root = same ? rec.pid : undefined;
-        if (engineAlive(root, rec.marker)) {
-          leftover = ` What was left of it (process group ${rec.pid}) was stopped.`;
-          const p = terminateEngine(root, rec.marker, this.graceMs)
-            .catch((err) => this.opts.log.error({ err, runId: run.id }, 'could not stop a leftover engine'))
-            .finally(() => {
-              fs.rmSync(pidFile, { force: true });
-              this.background.delete(p);
-            });
-          this.background.add(p);
-        } else {
-          fs.rmSync(pidFile, { force: true });
-        }
-      }
-      const engine = rec?.engine ? `its engine (${rec.engine}, pid ${rec.pid})` : 'its engine';
-      const message = `omicsd stopped while this run was ${run.status}; ${engine} cannot be re-attached after a restart, so the run cannot finish.${leftover} Start the run again.`;
-      fs.appendFile(runLogPath(this.opts.dataDir, run.id), `omicsd: SERVICE_RESTARTED: ${message}\n`, () => {});
-      this.opts.reporter.transition({ runId: run.id, status: 'FAILED', at: Date.now(), failureReason: 'SERVICE_RESTARTED', statusMessage: message });
+      this.track(run, (a) => this.reattach(run, a, record, files));
     }
   }
 
-  /** Stops every engine; their runs stay active in the store and `recover` fails them at the next start. */
+  /**
+   * Engines whose runs are no longer active (cancelled or deleted while omicsd was down, before their
+   * engine could be stopped) are stopped now: nothing would ever read their outcome.
+   */
+  private stopOrphans(active: Set<string>) {
+    let ids: string[];
+    try {
+      ids = fs.readdirSync(path.join(this.opts.dataDir, 'runs'));
+    } catch {
+      return;
+    }
+    for (const id of ids) {
+      if (active.has(id)) continue;
+      const files = this.files(id);
+      const record = fs.existsSync(files.record) && !fs.existsSync(files.exit) ? readRecord(files.record) : undefined;
+      if (!record || !anythingAlive(record)) continue;
+      this.opts.log.info({ runId: id, engine: record.engine, pid: record.pid }, `recovery: stopping the engine of run ${id}, which is no longer active`);
+      void stopRecorded(record, this.graceMs).then(() => fs.rmSync(files.record, { force: true }), (err) => {
+        this.opts.log.error({ err, runId: id }, 'could not stop an orphaned engine');
+      });
+    }
+  }
+
+  private async reattach(run: RunRecord, a: ActiveRun, record: EngineRecord, files: EngineFiles) {
+    a.record = record;
+    const found = await this.adapterFor(run);
+    if ('code' in found) return this.fail(a, found.code, found.message);
+    const ended = readOutcome(files.exit);
+    const state = ended ? `its engine (${record.engine}) ended while omicsd was down` : wrapperAlive(record) ? `re-attached to ${record.engine} (pid ${record.pid})` : `its engine (${record.engine}, pid ${record.pid}) is gone`;
+    this.opts.log.info({ runId: run.id, engine: record.engine, pid: record.pid }, `recovery: run ${run.id}: ${state}`);
+    await fsp.appendFile(files.log, `omicsd: ${new Date().toISOString()} omicsd restarted: ${state}\n`);
+    const ctx = await this.context(run, record.mainPath, record.outDir, new Stager(this.opts.objects, path.join(runDir(this.opts.dataDir, run.id), 'inputs')));
+    if (run.status === 'STARTING') this.report(a, 'RUNNING');
+    await this.follow(run, a, found.adapter, ctx);
+  }
+
+  /** Stops following engines and leaves them running: `recover` picks them up at the next start. */
   async close() {
     this.closing = true;
     const runs = [...this.active.values()];
-    for (const a of runs) {
-      a.stopped = true;
-      this.kill(a);
-    }
     await Promise.all(runs.map((a) => Promise.all([a.done, a.killing])));
-    await Promise.all([...this.background]);
   }
 }

@@ -5,7 +5,8 @@ import { isNoise, type EngineAdapter, type RunContext, type TaskSink, type TaskT
 import { stageStrings } from './wdl-inputs.js';
 
 /**
- * Nextflow: `nextflow run main.nf -params-file inputs.json -work-dir <runDir>/tmp/work -ansi-log false`.
+ * Nextflow: `nextflow run main.nf -params-file inputs.json -work-dir <runDir>/tmp/work -ansi-log false`,
+ * started in `<runDir>/tmp/` (where its `.nextflow/` and `.nextflow.log` go).
  * Parameters go to the params file with s3:// values staged; `outdir` is set to the run's output
  * folder unless the run gives one (the nf-core convention; HealthOmics' own is publishDir
  * /mnt/workflow/pubdir, which a local run cannot write). Tasks come from the
@@ -26,7 +27,7 @@ export class NextflowAdapter implements EngineAdapter {
         'run', ctx.mainPath,
         '-params-file', ctx.inputsPath,
         '-work-dir', path.join(ctx.tmpDir, 'work'),
-        '-with-trace', path.join(ctx.runDir, 'trace.txt'),
+        '-with-trace', path.join(ctx.tmpDir, 'trace.txt'),
         '-ansi-log', 'false',
       ],
       env: { NXF_ANSI_LOG: 'false' },
@@ -47,7 +48,7 @@ export class NextflowAdapter implements EngineAdapter {
         const final = new Map<string, boolean>();
         // trace.txt: tab-separated, header `task_id hash native_id name status exit …`.
         try {
-          const text = readFileSync(path.join(ctx.runDir, 'trace.txt'), 'utf8');
+          const text = readFileSync(path.join(ctx.tmpDir, 'trace.txt'), 'utf8');
           const [header, ...rows] = text.split('\n').filter(Boolean);
           const cols = header.split('\t');
           const nameCol = cols.indexOf('name');

@@ -20,7 +20,7 @@ export class ToilCwlAdapter implements EngineAdapter {
     const tmp = `${ctx.tmpDir}${path.sep}`;
     return {
       args: [
-        '--jobStore', path.join(ctx.runDir, 'toil-jobstore'),
+        '--jobStore', path.join(ctx.tmpDir, 'toil-jobstore'),
         '--workDir', ctx.tmpDir,
         '--outdir', ctx.outDir,
         '--tmpdir-prefix', tmp,

@@ -18,7 +18,7 @@ export class ToilWdlAdapter implements EngineAdapter {
   async prepare(ctx: RunContext, params: Record<string, unknown>) {
     await fs.writeFile(ctx.inputsPath, JSON.stringify(await wdlInputs(ctx, params), null, 2));
     return {
-      args: [ctx.mainPath, ctx.inputsPath, '--jobStore', path.join(ctx.runDir, 'toil-jobstore'), '-o', ctx.outDir],
+      args: [ctx.mainPath, ctx.inputsPath, '--jobStore', path.join(ctx.tmpDir, 'toil-jobstore'), '-o', ctx.outDir],
     };
   }
 

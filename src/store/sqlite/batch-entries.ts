@@ -20,9 +20,24 @@ export class SqliteBatchEntries implements BatchEntryTable {
     return this.db.transaction(() => {
       const ins = this.db.prepared('INSERT OR IGNORE INTO batch_entries (batch_id, seq, run_setting_id, setting, byte_start, byte_end) VALUES (?, ?, ?, ?, ?, ?)');
       let added = 0;
-      for (const e of entries) added += ins.run(batchId, e.seq, e.runSettingId, e.setting ?? null, e.start ?? null, e.end ?? null).changes;
-      return added;
+      const ignored: number[] = [];
+      for (const e of entries) {
+        // The unique (batch_id, run_setting_id) index finds duplicates: an insert that changed nothing was one.
+        if (ins.run(batchId, e.seq, e.runSettingId, e.setting ?? null, e.start ?? null, e.end ?? null).changes) added++;
+        else ignored.push(e.seq);
+      }
+      return { added, ignored };
     });
+  }
+
+  async firstSeqOf(batchId: string, runSettingIds: readonly string[]) {
+    const found = new Map<string, number>();
+    if (!runSettingIds.length) return found;
+    // One statement for any number of ids: the list goes in as a JSON array (no bound-variable limit).
+    const rows = this.db.prepared(`SELECT run_setting_id, seq FROM batch_entries INDEXED BY batch_entries_setting
+                   WHERE batch_id = ? AND run_setting_id IN (SELECT value FROM json_each(?))`).all(batchId, JSON.stringify(runSettingIds)) as Row[];
+    for (const r of rows) found.set(r.run_setting_id, r.seq);
+    return found;
   }
 
   async nextUnsubmitted(batchId: string, limit: number) {
@@ -37,7 +52,7 @@ export class SqliteBatchEntries implements BatchEntryTable {
       if (!b || b.status !== 'SUBMITTING') return { applied: false, runs: [] as RunRecord[] };
       const wanted = outcomes.filter((o) => 'run' in o).length;
       // The quota is read and the runs inserted in this one transaction: no other writer can take the room meanwhile.
-      let room = wanted ? this.runs.makeRoom(wanted, quota.maxRuns) : 0;
+      let room = wanted ? this.runs.makeRoom(quota.account, wanted, quota.maxRuns) : 0;
       let nextId = room ? this.db.nextIds('run', room) : 0;
       const runs: RunRecord[] = [];
       const markOk = this.db.prepared(`UPDATE batch_entries SET submission_status = 'SUCCESS', run_id = ?, run_uuid = ? WHERE batch_id = ? AND seq = ? AND submission_status IS NULL`);
@@ -59,7 +74,7 @@ export class SqliteBatchEntries implements BatchEntryTable {
       }
       this.db.prepared(`UPDATE batches SET start_ok = start_ok + ?, start_failed = start_failed + ?, start_pending = start_pending - ?, runs_pending = runs_pending + ? WHERE id = ?`)
         .run(ok, failed, ok + failed, ok, batchId);
-      this.runs.addLiveRuns(ok);
+      this.runs.addLiveRuns(quota.account, ok);
       if (this.state.apply(batchId, 'allSubmitted', { at }).moved) this.state.apply(batchId, 'allRunsFinished', { at });
       return { applied: true, runs };
     });

@@ -1,5 +1,5 @@
 import {
-  BATCH_TRANSITIONS, type BatchCondition, type BatchEffect, type BatchTransitionArgs, type BatchTransitionName,
+  BATCH_TRANSITIONS, type BatchCondition, type BatchEffect, type BatchMove, type BatchTransitionArgs, type BatchTransitionName,
   type BatchTransitionResult,
 } from '../../domain/batches/batch-transitions.js';
 import type { BatchStatus, RunStatus } from '../../domain/model.js';
@@ -14,7 +14,7 @@ const CONDITION_SQL: Record<BatchCondition, string> = {
 };
 const EFFECT_SQL: Record<BatchEffect, string> = {
   recordTotalRuns: 'total_runs = @totalRuns, start_pending = @totalRuns',
-  recordFailure: 'failure_reason = @failureReason, failed_time = @at',
+  recordFailure: 'failure_reason = @failureReason, failure_detail = coalesce(@failureDetail, @failureReason), failed_time = @at',
   stampSubmittedTime: 'submitted_time = @at',
   stampProcessedTime: 'processed_time = @at',
   markCancelRequested: 'cancel_requested = 1',
@@ -43,18 +43,31 @@ function transitionSql(name: BatchTransitionName): { sql: string; params: string
 /** Batch status and counters: the only code that writes them. */
 export class SqliteBatchState {
   private compiled = new Map<BatchTransitionName, { sql: string; params: string[] }>();
+  private listeners: ((move: BatchMove) => void)[] = [];
 
   constructor(private db: SqliteDatabase) {}
+
+  /** Tells `listener` of every transition, once the transaction that made it has committed. */
+  onTransition(listener: (move: BatchMove) => void) {
+    this.listeners.push(listener);
+  }
 
   /** Applies a named transition atomically (joining the caller's transaction, if any). */
   apply(id: string | number, name: BatchTransitionName, args: BatchTransitionArgs): BatchTransitionResult {
     let c = this.compiled.get(name);
     if (!c) this.compiled.set(name, (c = transitionSql(name)));
-    const values: Record<string, unknown> = { id, to: BATCH_TRANSITIONS[name].to, at: args.at, totalRuns: args.totalRuns ?? null, failureReason: args.failureReason ?? null };
+    const values: Record<string, unknown> = {
+      id, to: BATCH_TRANSITIONS[name].to, at: args.at, totalRuns: args.totalRuns ?? null, failureReason: args.failureReason ?? null,
+      failureDetail: args.failureDetail ?? null,
+    };
     const { sql, params } = c;
     return this.db.transaction(() => {
       if (this.db.prepared(sql).run(Object.fromEntries(params.map((p) => [p, values[p]]))).changes > 0) {
-        return { moved: true, status: BATCH_TRANSITIONS[name].to };
+        const move: BatchMove = { batchId: String(id), transition: name, status: BATCH_TRANSITIONS[name].to, at: args.at };
+        this.db.onCommit(() => {
+          for (const listener of this.listeners) listener(move);
+        });
+        return { moved: true, status: move.status };
       }
       const r = this.db.prepared('SELECT status FROM batches WHERE id = ?').get(id) as Row | undefined;
       return { moved: false, status: r?.status as BatchStatus | undefined };

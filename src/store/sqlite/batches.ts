@@ -1,14 +1,14 @@
-import { DELETABLE_BATCH_STATUSES, type BatchTransitionArgs, type BatchTransitionName } from '../../domain/batches/batch-transitions.js';
+import { DELETABLE_BATCH_STATUSES, type BatchMove, type BatchTransitionArgs, type BatchTransitionName } from '../../domain/batches/batch-transitions.js';
 import type { BatchRecord, BatchStatus } from '../../domain/model.js';
-import type { BatchFilter, BatchTable, IdempotentResult, NewBatch, PageRequest } from '../store.js';
+import type { AccountScope, BatchFilter, BatchTable, IdempotentResult, NewBatch, PageRequest } from '../store.js';
 import type { SqliteBatchState } from './batch-state.js';
-import { idStr, inList, opt, type Row, type SqliteDatabase } from './database.js';
+import { idStr, inList, isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 
 const batchFromRow = (r: Row): BatchRecord => ({
-  id: String(r.id), uuid: r.uuid, name: opt(r.name), status: r.status, requestId: r.request_id, requestHash: r.request_hash,
+  id: String(r.id), accountId: r.account_id, uuid: r.uuid, name: opt(r.name), status: r.status, requestId: r.request_id, requestHash: r.request_hash,
   workflowId: String(r.workflow_id), runGroupId: idStr(r.run_group_id), creationTime: r.creation_time,
-  submittedTime: opt(r.submitted_time), processedTime: opt(r.processed_time), failedTime: opt(r.failed_time), failureReason: opt(r.failure_reason),
+  submittedTime: opt(r.submitted_time), processedTime: opt(r.processed_time), failedTime: opt(r.failed_time), failureReason: opt(r.failure_reason), failureDetail: opt(r.failure_detail),
   tags: JSON.parse(r.tags), defaultRunSetting: JSON.parse(r.default_run_setting),
   inlineSettings: r.inline_settings == null ? undefined : JSON.parse(r.inline_settings), s3Uri: opt(r.s3_uri), s3Etag: opt(r.s3_etag),
   totalRuns: opt(r.total_runs), cancelRequested: !!r.cancel_requested, deleteRequested: !!r.delete_requested,
@@ -28,27 +28,28 @@ export class SqliteBatches implements BatchTable {
 
   async create(rec: NewBatch) {
     return this.db.transaction((): IdempotentResult<BatchRecord> => {
-      const prior = replay(this.db, 'runBatch', rec.requestId, rec.requestHash, batchFromRow);
+      const prior = replay(this.db, 'runBatch', rec.accountId, rec.requestId, rec.requestHash, batchFromRow);
       if (prior) return prior;
       const id = this.db.nextIds('runBatch', 1);
-      this.db.prepared(`INSERT INTO batches (id, uuid, name, status, request_id, request_hash, workflow_id, run_group_id, creation_time, tags,
-              default_run_setting, inline_settings, s3_uri, s3_etag) VALUES (?, ?, ?, 'CREATING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        id, rec.uuid, rec.name ?? null, rec.requestId, rec.requestHash, rec.workflowId, rec.runGroupId ?? null, rec.creationTime,
+      this.db.prepared(`INSERT INTO batches (id, account_id, uuid, name, status, request_id, request_hash, workflow_id, run_group_id, creation_time, tags,
+              default_run_setting, inline_settings, s3_uri, s3_etag) VALUES (?, ?, ?, ?, 'CREATING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        id, rec.accountId, rec.uuid, rec.name ?? null, rec.requestId, rec.requestHash, rec.workflowId, rec.runGroupId ?? null, rec.creationTime,
         JSON.stringify(rec.tags), JSON.stringify(rec.defaultRunSetting), rec.inlineSettings ? JSON.stringify(rec.inlineSettings) : null,
         rec.s3Uri ?? null, rec.s3Etag ?? null);
       return { kind: 'created', record: batchFromRow(this.db.prepared('SELECT * FROM batches WHERE id = ?').get(id) as Row) };
     });
   }
 
-  async get(id: string) {
-    const r = this.db.prepared('SELECT * FROM batches WHERE id = ?').get(id) as Row | undefined;
+  async get(id: string, account: AccountScope) {
+    if (!isCanonicalId(id)) return undefined;
+    const r = this.db.prepared('SELECT * FROM batches WHERE id = @id AND (@account IS NULL OR account_id = @account)').get({ id, account }) as Row | undefined;
     return r && batchFromRow(r);
   }
 
   async list(filter: BatchFilter, page: PageRequest) {
-    const rows = this.db.prepared(`SELECT * FROM batches WHERE id < @after AND (@status IS NULL OR status = @status)
+    const rows = this.db.prepared(`SELECT * FROM batches WHERE account_id = @account AND id < @after AND (@status IS NULL OR status = @status)
         AND (@name IS NULL OR name = @name) AND (@runGroupId IS NULL OR run_group_id = @runGroupId) ORDER BY id DESC LIMIT @limit`).all({
-      after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit, status: filter.status ?? null, name: filter.name ?? null,
+      account: filter.account, after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit, status: filter.status ?? null, name: filter.name ?? null,
       runGroupId: filter.runGroupId ?? null,
     }) as Row[];
     return rows.map(batchFromRow);
@@ -60,6 +61,10 @@ export class SqliteBatches implements BatchTable {
 
   async transition(id: string, name: BatchTransitionName, args: BatchTransitionArgs) {
     return this.state.apply(id, name, args);
+  }
+
+  onTransition(listener: (move: BatchMove) => void) {
+    this.state.onTransition(listener);
   }
 
   async delete(id: string) {

@@ -8,6 +8,12 @@ export type Row = Record<string, any>;
 
 export const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 export const idStr = (v: number | null | undefined) => (v == null ? undefined : String(v));
+/**
+ * Whether `id` is an id as omicsd writes it. Ids are INTEGER columns, and SQLite would find run
+ * 1000001 for "0001000001" too: a client's id in any other spelling names nothing.
+ */
+export const isCanonicalId = (id: string) => /^[1-9][0-9]{0,17}$/.test(id);
+
 /** An SQL list of trusted constants (statuses), for IN (...). */
 export const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(',');
 
@@ -18,6 +24,7 @@ export const inList = (values: readonly string[]) => values.map((v) => `'${v}'`)
 export class SqliteDatabase {
   readonly db: Database.Database;
   private statements = new Map<string, Statement>();
+  private afterCommit: (() => void)[] = [];
   private checkpointer: Worker | undefined;
 
   constructor(private file: string) {
@@ -52,7 +59,26 @@ export class SqliteDatabase {
 
   /** Runs `fn` as one write transaction (BEGIN IMMEDIATE: it never has to upgrade a read lock); nested calls join the outer one. */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+    const outermost = !this.db.inTransaction;
+    let result: T;
+    try {
+      result = this.db.transaction(fn).immediate();
+    } catch (err) {
+      if (outermost) this.afterCommit = [];
+      throw err;
+    }
+    if (outermost) {
+      const hooks = this.afterCommit;
+      this.afterCommit = [];
+      for (const hook of hooks) hook();
+    }
+    return result;
+  }
+
+  /** Runs `hook` once the current transaction has committed (at once outside one); dropped if it rolls back. */
+  onCommit(hook: () => void) {
+    if (this.db.inTransaction) this.afterCommit.push(hook);
+    else hook();
   }
 
   /** Reserves `count` consecutive ids of a sequence and returns the first. */

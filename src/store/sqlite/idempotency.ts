@@ -4,17 +4,17 @@ import type { Row, SqliteDatabase } from './database.js';
 /** The table each kind of idempotent create writes. */
 export const TABLE_OF: Record<IdempotentKind, string> = { workflow: 'workflows', run: 'runs', runGroup: 'run_groups', runBatch: 'batches' };
 
-/** A previous create with the same client token, looked up inside the caller's transaction. */
+/** A previous create with the same client token of the same account, looked up inside the caller's transaction. */
 export function replay<T>(
-  db: SqliteDatabase, kind: IdempotentKind, requestId: string | undefined, requestHash: string | undefined, load: (row: Row) => T,
+  db: SqliteDatabase, kind: IdempotentKind, account: string, requestId: string | undefined, requestHash: string | undefined, load: (row: Row) => T,
 ): IdempotentResult<T> | undefined {
   if (!requestId) return undefined;
-  const row = db.prepared(`SELECT * FROM ${TABLE_OF[kind]} WHERE request_id = ?`).get(requestId) as Row | undefined;
+  const row = db.prepared(`SELECT * FROM ${TABLE_OF[kind]} WHERE account_id = ? AND request_id = ?`).get(account, requestId) as Row | undefined;
   if (!row) return undefined;
   return { kind: row.request_hash === requestHash ? 'replayed' : 'mismatch', record: load(row) };
 }
 
-export function findByRequest(db: SqliteDatabase, kind: IdempotentKind, requestId: string) {
-  const r = db.prepared(`SELECT id, request_hash FROM ${TABLE_OF[kind]} WHERE request_id = ?`).get(requestId) as Row | undefined;
+export function findByRequest(db: SqliteDatabase, kind: IdempotentKind, requestId: string, account: string) {
+  const r = db.prepared(`SELECT id, request_hash FROM ${TABLE_OF[kind]} WHERE account_id = ? AND request_id = ?`).get(account, requestId) as Row | undefined;
   return r && { id: String(r.id), requestHash: r.request_hash as string };
 }

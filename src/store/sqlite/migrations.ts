@@ -9,7 +9,13 @@ import type Database from 'better-sqlite3';
 export interface Migration {
   version: number;
   description: string;
-  sql: string;
+  /** SQL, or a step that needs the context (the account existing data belongs to). */
+  sql: string | ((db: Database.Database, ctx: MigrationContext) => void);
+}
+
+export interface MigrationContext {
+  /** The account that data written before accounts existed is given to (`--account-id`). */
+  defaultAccountId: string;
 }
 
 export const SQLITE_MIGRATIONS: Migration[] = [
@@ -175,6 +181,38 @@ DROP INDEX IF EXISTS batch_entries_run;
 CREATE INDEX batch_entries_run ON batch_entries (run_id, batch_id);
 `,
   },
+  {
+    version: 3,
+    description: 'accounts: every workflow, run group, run and batch belongs to an account; client tokens and the run quota are per account',
+    sql: (db, ctx) => {
+      for (const table of ['workflows', 'run_groups', 'runs', 'batches']) {
+        db.exec(`ALTER TABLE ${table} ADD COLUMN account_id TEXT NOT NULL DEFAULT ''`);
+        db.prepare(`UPDATE ${table} SET account_id = ?`).run(ctx.defaultAccountId);
+      }
+      db.exec(`
+DROP INDEX workflows_request;
+CREATE UNIQUE INDEX workflows_request ON workflows (account_id, request_id);
+DROP INDEX run_groups_request;
+CREATE UNIQUE INDEX run_groups_request ON run_groups (account_id, request_id);
+DROP INDEX runs_request;
+CREATE UNIQUE INDEX runs_request ON runs (account_id, request_id) WHERE request_id IS NOT NULL;
+DROP INDEX batches_request;
+CREATE UNIQUE INDEX batches_request ON batches (account_id, request_id);
+CREATE INDEX runs_account ON runs (account_id, id);
+CREATE INDEX batches_account ON batches (account_id, id);
+CREATE INDEX workflows_account ON workflows (account_id, id);
+CREATE INDEX run_groups_account ON run_groups (account_id, id);
+DROP INDEX runs_retention;
+CREATE INDEX runs_retention ON runs (account_id, retention_mode, id) WHERE status IN ('COMPLETED','FAILED','CANCELLED');
+`);
+      db.prepare(`UPDATE counters SET name = 'live_runs:' || ? WHERE name = 'live_runs'`).run(ctx.defaultAccountId);
+    },
+  },
+  {
+    version: 4,
+    description: "a failed batch's detailed message (where in the settings file), beside its documented failureReason",
+    sql: 'ALTER TABLE batches ADD COLUMN failure_detail TEXT;',
+  },
 ];
 
 /** The newest schema this build knows. */
@@ -184,7 +222,7 @@ export const SCHEMA_VERSION = SQLITE_MIGRATIONS[SQLITE_MIGRATIONS.length - 1].ve
 export class SchemaTooNewError extends Error {}
 
 /** Applies the migrations a database lacks; refuses a database made by a newer omicsd. */
-export function migrate(db: Database.Database, file: string): { from: number; to: number } {
+export function migrate(db: Database.Database, file: string, ctx: MigrationContext): { from: number; to: number } {
   db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
   const done = new Set(db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[]);
   const from = done.size ? Math.max(...done) : 0;
@@ -195,7 +233,8 @@ export function migrate(db: Database.Database, file: string): { from: number; to
   for (const m of SQLITE_MIGRATIONS) {
     if (done.has(m.version)) continue;
     db.transaction(() => {
-      db.exec(m.sql);
+      if (typeof m.sql === 'string') db.exec(m.sql);
+      else m.sql(db, ctx);
       db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(m.version, Date.now());
     }).immediate();
   }

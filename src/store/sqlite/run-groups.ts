@@ -1,10 +1,10 @@
 import type { RunGroupRecord } from '../../domain/model.js';
-import type { IdempotentResult, PageRequest, RunGroupLimits, RunGroupTable } from '../store.js';
-import { opt, type Row, type SqliteDatabase } from './database.js';
+import type { AccountScope, IdempotentResult, PageRequest, RunGroupLimits, RunGroupTable } from '../store.js';
+import { isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 
 const fromRow = (r: Row): RunGroupRecord => ({
-  id: String(r.id), name: opt(r.name), maxCpus: opt(r.max_cpus), maxRuns: opt(r.max_runs), maxDuration: opt(r.max_duration),
+  id: String(r.id), accountId: r.account_id, name: opt(r.name), maxCpus: opt(r.max_cpus), maxRuns: opt(r.max_runs), maxDuration: opt(r.max_duration),
   maxGpus: opt(r.max_gpus), creationTime: r.creation_time, requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags),
 });
 
@@ -13,24 +13,25 @@ export class SqliteRunGroups implements RunGroupTable {
 
   async create(rec: Omit<RunGroupRecord, 'id'>) {
     return this.db.transaction((): IdempotentResult<RunGroupRecord> => {
-      const prior = replay(this.db, 'runGroup', rec.requestId, rec.requestHash, fromRow);
+      const prior = replay(this.db, 'runGroup', rec.accountId, rec.requestId, rec.requestHash, fromRow);
       if (prior) return prior;
       const id = this.db.nextIds('runGroup', 1);
-      this.db.prepared(`INSERT INTO run_groups (id, name, max_cpus, max_runs, max_duration, max_gpus, creation_time, request_id, request_hash, tags)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, rec.name ?? null, rec.maxCpus ?? null, rec.maxRuns ?? null, rec.maxDuration ?? null,
+      this.db.prepared(`INSERT INTO run_groups (id, account_id, name, max_cpus, max_runs, max_duration, max_gpus, creation_time, request_id, request_hash, tags)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, rec.accountId, rec.name ?? null, rec.maxCpus ?? null, rec.maxRuns ?? null, rec.maxDuration ?? null,
         rec.maxGpus ?? null, rec.creationTime, rec.requestId ?? null, rec.requestHash ?? null, JSON.stringify(rec.tags));
       return { kind: 'created', record: { ...rec, id: String(id) } };
     });
   }
 
-  async get(id: string) {
-    const r = this.db.prepared('SELECT * FROM run_groups WHERE id = ?').get(id) as Row | undefined;
+  async get(id: string, account: AccountScope) {
+    if (!isCanonicalId(id)) return undefined;
+    const r = this.db.prepared('SELECT * FROM run_groups WHERE id = @id AND (@account IS NULL OR account_id = @account)').get({ id, account }) as Row | undefined;
     return r && fromRow(r);
   }
 
-  async list(filter: { name?: string }, page: PageRequest) {
-    const rows = this.db.prepared(`SELECT * FROM run_groups WHERE (@name IS NULL OR name = @name) AND id < @after ORDER BY id DESC LIMIT @limit`)
-      .all({ name: filter.name ?? null, after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit }) as Row[];
+  async list(filter: { account: AccountScope; name?: string }, page: PageRequest) {
+    const rows = this.db.prepared(`SELECT * FROM run_groups WHERE (@account IS NULL OR account_id = @account) AND (@name IS NULL OR name = @name) AND id < @after
+        ORDER BY id DESC LIMIT @limit`).all({ account: filter.account, name: filter.name ?? null, after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit }) as Row[];
     return rows.map(fromRow);
   }
 

@@ -2,16 +2,16 @@ import {
   CANCELLABLE_RUN_STATUSES, DELETABLE_RUN_STATUSES, isTerminalRunStatus, type RunRecord, type RunStatus, type RunTransition, type TaskUpdate,
 } from '../../domain/model.js';
 import { advances, coalesceRunTransitions, runTimes } from '../../domain/runs/run-transitions.js';
-import type { AppliedTransition, IdempotentResult, NewRun, PageRequest, RunFilter, RunTable } from '../store.js';
+import type { AccountScope, AppliedTransition, IdempotentResult, NewRun, PageRequest, RunFilter, RunTable } from '../store.js';
 import { CounterDeltas, type SqliteBatchState } from './batch-state.js';
-import { idStr, inList, opt, type Row, type SqliteDatabase } from './database.js';
+import { idStr, inList, isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 import type { SqliteTasks } from './tasks.js';
 
 const fromRow = (r: Row): RunRecord => {
   const doc = JSON.parse(r.doc);
   return {
-    id: String(r.id), uuid: r.uuid, status: r.status, name: opt(r.name), workflowId: String(r.workflow_id),
+    id: String(r.id), accountId: r.account_id, uuid: r.uuid, status: r.status, name: opt(r.name), workflowId: String(r.workflow_id),
     runGroupId: idStr(r.run_group_id), batchId: idStr(r.batch_id), priority: r.priority, creationTime: r.creation_time,
     startTime: opt(r.start_time), stopTime: opt(r.stop_time), statusMessage: opt(r.status_message), failureReason: opt(r.failure_reason),
     requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags),
@@ -41,19 +41,20 @@ export class SqliteRuns implements RunTable {
       workflowType: run.workflowType, roleArn: run.roleArn, parameters: run.parameters, outputUri: run.outputUri,
       runOutputUri, workflowUuid: run.workflowUuid, digest: run.digest, extra: run.extra,
     };
-    this.db.prepared(`INSERT INTO runs (id, uuid, status, name, workflow_id, run_group_id, batch_id, priority, creation_time, request_id, request_hash, retention_mode, tags, doc)
-            VALUES (?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-      id, run.uuid, run.name ?? null, run.workflowId, run.runGroupId ?? null, run.batchId ?? null, run.priority, run.creationTime,
+    this.db.prepared(`INSERT INTO runs (id, account_id, uuid, status, name, workflow_id, run_group_id, batch_id, priority, creation_time, request_id, request_hash, retention_mode, tags, doc)
+            VALUES (?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+      id, run.accountId, run.uuid, run.name ?? null, run.workflowId, run.runGroupId ?? null, run.batchId ?? null, run.priority, run.creationTime,
       run.requestId ?? null, run.requestHash ?? null, run.extra.retentionMode ?? 'RETAIN', JSON.stringify(run.tags), JSON.stringify(doc));
     return { ...run, id: String(id), status: 'PENDING', runOutputUri };
   }
 
-  private liveRunCount(): number {
-    return (this.db.prepared(`SELECT value FROM counters WHERE name = 'live_runs'`).get() as Row).value;
+  /** Runs the account keeps (every status but DELETED), for its "maximum runs" quota. */
+  private liveRunCount(account: string): number {
+    return (this.db.prepared(`SELECT value FROM counters WHERE name = ?`).get(`live_runs:${account}`) as Row | undefined)?.value ?? 0;
   }
 
-  addLiveRuns(n: number) {
-    this.db.prepared(`UPDATE counters SET value = value + ? WHERE name = 'live_runs'`).run(n);
+  addLiveRuns(account: string, n: number) {
+    this.db.prepared(`INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value`).run(`live_runs:${account}`, n);
   }
 
   /**
@@ -61,12 +62,12 @@ export class SqliteRuns implements RunTable {
    * runs with retentionMode REMOVE are deleted to make room, as HealthOmics does (docs/quotas.md).
    * Caller holds the transaction that also inserts the runs, so the answer cannot go stale.
    */
-  makeRoom(wanted: number, maxRuns: number): number {
+  makeRoom(account: string, wanted: number, maxRuns: number): number {
     if (maxRuns <= 0) return wanted;
-    let free = maxRuns - this.liveRunCount();
+    let free = maxRuns - this.liveRunCount(account);
     if (free < wanted) {
-      const evict = this.db.prepared(`SELECT id FROM runs WHERE retention_mode = 'REMOVE' AND status IN ('COMPLETED','FAILED','CANCELLED') ORDER BY id LIMIT ?`)
-        .pluck().all(wanted - Math.max(free, 0)) as number[];
+      const evict = this.db.prepared(`SELECT id FROM runs WHERE account_id = ? AND retention_mode = 'REMOVE' AND status IN ('COMPLETED','FAILED','CANCELLED') ORDER BY id LIMIT ?`)
+        .pluck().all(account, wanted - Math.max(free, 0)) as number[];
       for (const id of evict) if (this.deleteRow(id) === 'deleted') free++;
     }
     return Math.max(0, Math.min(wanted, free));
@@ -76,14 +77,14 @@ export class SqliteRuns implements RunTable {
    * Moves a run from `from` to `to`; its batch's run counters move by the same step, either at once
    * or, when `deltas` is given, summed for one write at the end of the caller's transaction.
    */
-  private move(id: number | string, batchId: number | null, from: RunStatus, to: RunStatus, set: RunMove, deltas?: CounterDeltas) {
+  private move(id: number | string, batchId: number | null, from: RunStatus, to: RunStatus, set: RunMove, deltas?: CounterDeltas, account?: string) {
     const { startTime, stopTime } = runTimes(to, set.at, set.startTime);
     this.db.prepared(`UPDATE runs SET status = @to, start_time = coalesce(start_time, @startTime), stop_time = coalesce(stop_time, @stopTime),
             status_message = coalesce(@statusMessage, status_message), failure_reason = coalesce(@failureReason, failure_reason)
             WHERE id = @id`).run({
       id, to, startTime: startTime ?? null, stopTime: stopTime ?? null, statusMessage: set.statusMessage ?? null, failureReason: set.failureReason ?? null,
     });
-    if (to === 'DELETED') this.addLiveRuns(-1);
+    if (to === 'DELETED') this.addLiveRuns(account ?? (this.db.prepared('SELECT account_id FROM runs WHERE id = ?').pluck().get(id) as string), -1);
     if (batchId == null) return;
     const d = deltas ?? new CounterDeltas(this.db);
     d.move(batchId, from, to);
@@ -92,26 +93,27 @@ export class SqliteRuns implements RunTable {
 
   async insert(run: NewRun, maxRuns: number) {
     return this.db.transaction((): IdempotentResult<RunRecord> | 'quota' => {
-      const prior = replay(this.db, 'run', run.requestId, run.requestHash, fromRow);
+      const prior = replay(this.db, 'run', run.accountId, run.requestId, run.requestHash, fromRow);
       if (prior) return prior;
-      if (this.makeRoom(1, maxRuns) < 1) return 'quota';
+      if (this.makeRoom(run.accountId, 1, maxRuns) < 1) return 'quota';
       const record = this.insertRow(run, this.db.nextIds('run', 1));
-      this.addLiveRuns(1);
+      this.addLiveRuns(run.accountId, 1);
       return { kind: 'created', record };
     });
   }
 
-  async get(id: string) {
-    const r = this.db.prepared(`SELECT * FROM runs WHERE id = ? AND status != 'DELETED'`).get(id) as Row | undefined;
+  async get(id: string, account: AccountScope) {
+    if (!isCanonicalId(id)) return undefined;
+    const r = this.db.prepared(`SELECT * FROM runs WHERE id = @id AND status != 'DELETED' AND (@account IS NULL OR account_id = @account)`).get({ id, account }) as Row | undefined;
     return r && fromRow(r);
   }
 
   async list(filter: RunFilter, page: PageRequest) {
-    const rows = this.db.prepared(`SELECT * FROM runs WHERE status != 'DELETED' AND id < @after
+    const rows = this.db.prepared(`SELECT * FROM runs WHERE account_id = @account AND status != 'DELETED' AND id < @after
         AND (@name IS NULL OR name = @name) AND (@runGroupId IS NULL OR run_group_id = @runGroupId)
         AND (@batchId IS NULL OR batch_id = @batchId) AND (@status IS NULL OR status = @status)
         ORDER BY id DESC LIMIT @limit`).all({
-      after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit, name: filter.name ?? null,
+      account: filter.account, after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit, name: filter.name ?? null,
       runGroupId: filter.runGroupId ?? null, batchId: filter.batchId ?? null, status: filter.status ?? null,
     }) as Row[];
     return rows.map(fromRow);
@@ -161,10 +163,10 @@ export class SqliteRuns implements RunTable {
 
   /** DeleteRun on one run; caller holds the transaction. */
   deleteRow(id: string | number): 'deleted' | 'missing' | RunStatus {
-    const r = this.db.prepared('SELECT id, status, batch_id FROM runs WHERE id = ?').get(id) as Row | undefined;
+    const r = this.db.prepared('SELECT id, status, batch_id, account_id FROM runs WHERE id = ?').get(id) as Row | undefined;
     if (!r || r.status === 'DELETED') return 'missing';
     if (!DELETABLE_RUN_STATUSES.includes(r.status)) return r.status;
-    this.move(r.id, r.batch_id, r.status, 'DELETED', { at: Date.now() });
+    this.move(r.id, r.batch_id, r.status, 'DELETED', { at: Date.now() }, undefined, r.account_id);
     return 'deleted';
   }
 

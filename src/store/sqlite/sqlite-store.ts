@@ -4,6 +4,7 @@ import { SqliteBatchState } from './batch-state.js';
 import { SqliteBatches } from './batches.js';
 import { SqliteDatabase, type Row } from './database.js';
 import { findByRequest } from './idempotency.js';
+import { DEFAULT_ACCOUNT_ID } from '../../domain/ids.js';
 import { migrate } from './migrations.js';
 import { SqliteRunGroups } from './run-groups.js';
 import { SqliteRuns } from './runs.js';
@@ -24,11 +25,14 @@ export class SqliteStore implements Store {
   /** The schema version the file had when opened, and the one it has now. */
   readonly schema: { from: number; to: number };
 
-  /** With `backgroundCheckpoints`, WAL checkpoints run in a worker thread instead of inside commits. */
-  constructor(file: string, options: { backgroundCheckpoints?: boolean } = {}) {
+  /**
+   * With `backgroundCheckpoints`, WAL checkpoints run in a worker thread instead of inside commits.
+   * `defaultAccountId` owns data written before accounts existed (default: the documented default account).
+   */
+  constructor(file: string, options: { backgroundCheckpoints?: boolean; defaultAccountId?: string } = {}) {
     this.database = new SqliteDatabase(file);
     try {
-      this.schema = migrate(this.database.db, file);
+      this.schema = migrate(this.database.db, file, { defaultAccountId: options.defaultAccountId ?? DEFAULT_ACCOUNT_ID });
     } catch (err) {
       this.database.db.close();
       throw err;
@@ -45,8 +49,8 @@ export class SqliteStore implements Store {
     this.entries = new SqliteBatchEntries(db, this.runs, state);
   }
 
-  async findByRequest(kind: IdempotentKind, requestId: string) {
-    return findByRequest(this.database, kind, requestId);
+  async findByRequest(kind: IdempotentKind, requestId: string, account: string) {
+    return findByRequest(this.database, kind, requestId, account);
   }
 
   async getSecret(name: string, create: () => string): Promise<string> {

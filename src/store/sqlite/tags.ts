@@ -1,15 +1,16 @@
 import type { Tags } from '../../domain/model.js';
 import type { TagTable, TaggableType } from '../store.js';
-import type { Row, SqliteDatabase } from './database.js';
+import { isCanonicalId, type Row, type SqliteDatabase } from './database.js';
 import { TABLE_OF } from './idempotency.js';
 
 /** Tags live in a column of each taggable resource's own row. */
 export class SqliteTags implements TagTable {
   constructor(private db: SqliteDatabase) {}
 
-  async get(type: TaggableType, id: string) {
+  async get(type: TaggableType, id: string, account: string) {
+    if (!isCanonicalId(id)) return undefined;
     const hidden = type === 'run' || type === 'workflow' ? ` AND status != 'DELETED'` : '';
-    const r = this.db.prepared(`SELECT tags FROM ${TABLE_OF[type]} WHERE id = ?${hidden}`).get(id) as Row | undefined;
+    const r = this.db.prepared(`SELECT tags FROM ${TABLE_OF[type]} WHERE id = ? AND account_id = ?${hidden}`).get(id, account) as Row | undefined;
     return r ? (JSON.parse(r.tags) as Tags) : undefined;
   }
 

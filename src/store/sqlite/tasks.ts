@@ -1,7 +1,7 @@
 import { coalesceTaskUpdates, isTerminalTaskStatus } from '../../domain/runs/run-transitions.js';
 import type { TaskRecord, TaskUpdate } from '../../domain/model.js';
 import type { PageRequest, TaskTable } from '../store.js';
-import { opt, type Row, type SqliteDatabase } from './database.js';
+import { isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
 
 const fromRow = (r: Row): TaskRecord => ({
   id: String(r.id), runId: String(r.run_id), name: r.name, status: r.status, cpus: opt(r.cpus), memory: opt(r.memory), gpus: opt(r.gpus),
@@ -19,6 +19,7 @@ export class SqliteTasks implements TaskTable {
   }
 
   async get(runId: string, taskId: string) {
+    if (!isCanonicalId(taskId)) return undefined;
     const r = this.db.prepared('SELECT * FROM tasks WHERE run_id = ? AND id = ?').get(runId, taskId) as Row | undefined;
     return r && fromRow(r);
   }

@@ -1,10 +1,10 @@
 import type { WorkflowDoc, WorkflowRecord, WorkflowStatus } from '../../domain/model.js';
-import type { IdempotentResult, PageRequest, WorkflowTable } from '../store.js';
-import { opt, type Row, type SqliteDatabase } from './database.js';
+import type { AccountScope, IdempotentResult, PageRequest, WorkflowTable } from '../store.js';
+import { isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 
 const fromRow = (r: Row): WorkflowRecord => ({
-  id: String(r.id), uuid: r.uuid, status: r.status, type: r.type, name: opt(r.name), creationTime: r.creation_time,
+  id: String(r.id), accountId: r.account_id, uuid: r.uuid, status: r.status, type: r.type, name: opt(r.name), creationTime: r.creation_time,
   requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags), doc: JSON.parse(r.doc),
 });
 
@@ -13,19 +13,21 @@ export class SqliteWorkflows implements WorkflowTable {
 
   async create(rec: Omit<WorkflowRecord, 'id'>, definition: Buffer | null): Promise<IdempotentResult<WorkflowRecord>> {
     return this.db.transaction(() => {
-      const prior = replay(this.db, 'workflow', rec.requestId, rec.requestHash, fromRow);
+      const prior = replay(this.db, 'workflow', rec.accountId, rec.requestId, rec.requestHash, fromRow);
       if (prior) return prior;
       const id = this.db.nextIds('workflow', 1);
-      this.db.prepared(`INSERT INTO workflows (id, uuid, status, type, name, creation_time, request_id, request_hash, tags, doc, definition)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        id, rec.uuid, rec.status, rec.type, rec.name ?? null, rec.creationTime, rec.requestId ?? null, rec.requestHash ?? null,
+      this.db.prepared(`INSERT INTO workflows (id, account_id, uuid, status, type, name, creation_time, request_id, request_hash, tags, doc, definition)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        id, rec.accountId, rec.uuid, rec.status, rec.type, rec.name ?? null, rec.creationTime, rec.requestId ?? null, rec.requestHash ?? null,
         JSON.stringify(rec.tags), JSON.stringify(rec.doc), definition);
       return { kind: 'created' as const, record: { ...rec, id: String(id) } };
     });
   }
 
-  async get(id: string) {
-    const r = this.db.prepared(`SELECT * FROM workflows WHERE id = ? AND status != 'DELETED'`).get(id) as Row | undefined;
+  async get(id: string, account: AccountScope) {
+    if (!isCanonicalId(id)) return undefined;
+    const r = this.db.prepared(`SELECT * FROM workflows WHERE id = @id AND status != 'DELETED' AND (@account IS NULL OR account_id = @account)`)
+      .get({ id, account }) as Row | undefined;
     return r && fromRow(r);
   }
 
@@ -42,9 +44,9 @@ export class SqliteWorkflows implements WorkflowTable {
     return (this.db.prepared('SELECT * FROM workflows WHERE status = ? ORDER BY id').all(status) as Row[]).map(fromRow);
   }
 
-  async list(filter: { name?: string }, page: PageRequest) {
-    const rows = this.db.prepared(`SELECT * FROM workflows WHERE status != 'DELETED' AND (@name IS NULL OR name = @name) AND id < @after
-        ORDER BY id DESC LIMIT @limit`).all({ name: filter.name ?? null, after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit }) as Row[];
+  async list(filter: { account: string; name?: string }, page: PageRequest) {
+    const rows = this.db.prepared(`SELECT * FROM workflows WHERE account_id = @account AND status != 'DELETED' AND (@name IS NULL OR name = @name) AND id < @after
+        ORDER BY id DESC LIMIT @limit`).all({ account: filter.account, name: filter.name ?? null, after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit }) as Row[];
     return rows.map(fromRow);
   }
 

@@ -1,0 +1,60 @@
+import { InvalidArgumentError, Option } from 'commander';
+
+/** Option parsers: a bad value is refused by name, before anything touches the disk. */
+export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}, got "${v}"`);
+  }
+  return n;
+};
+
+export const nonNegative = (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got "${v}"`);
+  return n;
+};
+
+export const accountId = (v: string) => {
+  if (!/^[0-9]{12}$/.test(v)) throw new InvalidArgumentError(`expected 12 digits, got "${v}"`);
+  return v;
+};
+
+/** `--allowed-host NAME[:PORT]`, repeatable; a comma-separated list (e.g. from the environment) also works. */
+export const allowedHost = (v: string, previous: string[] = []) => {
+  const names = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const n of names) {
+    const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9._-]+)(?::(\d{1,5}))?$/.exec(n);
+    if (!m || (m[2] !== undefined && (Number(m[2]) < 1 || Number(m[2]) > 65535))) {
+      throw new InvalidArgumentError(`expected a host name or address, optionally with :PORT, got "${n}"`);
+    }
+  }
+  if (names.length === 0) throw new InvalidArgumentError(`expected a host name, got "${v}"`);
+  return [...previous, ...names];
+};
+
+export const httpUrl = (v: string) => {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new InvalidArgumentError(`expected an http:// or https:// URL, got "${v}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InvalidArgumentError(`expected an http:// or https:// URL, got "${v}"`);
+  return v;
+};
+
+/** `--database-url`: a SQLite file for now (docs/operations.md). */
+export const databaseUrl = (v: string) => {
+  if (/^postgres(ql)?:/.test(v)) throw new InvalidArgumentError('PostgreSQL is not supported yet: omit --database-url to use SQLite under --data-dir');
+  if (!/^sqlite:.+/.test(v)) throw new InvalidArgumentError(`expected sqlite:PATH, got "${v}"`);
+  return v;
+};
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** Every option can also come from the environment as OMICSD_<NAME>. */
+export const envOption = (flags: string, description: string, env: string) => new Option(flags, description).env(`OMICSD_${env}`);
+
+/** The data dir of the server a local command reads (`--data-dir`, default ./.omicsd). */
+export const dataDirOption = (what: string) => envOption('--data-dir <dir>', what, 'DATA_DIR').default('./.omicsd');

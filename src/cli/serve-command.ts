@@ -1,0 +1,74 @@
+import type { Command } from 'commander';
+import { defaultConfig, type Config, type ExecutorName } from '../config.js';
+import { OmicsService } from '../service.js';
+import { createLogger, type LogFormat } from './logger.js';
+import { LOG_LEVELS, accountId, allowedHost, databaseUrl, envOption, httpUrl, nonNegative, wholeNumber } from './options.js';
+
+/** `omicsd serve`: runs the service until SIGTERM or SIGINT (docs/operations.md). */
+export function addServeCommand(program: Command) {
+  program
+    .command('serve')
+    .description('run the service')
+    .addOption(envOption('--host <host>', 'address to listen on (anything but loopback needs --credentials)', 'HOST').default('127.0.0.1'))
+    .addOption(envOption('--port <port>', 'port to listen on (0 picks a free one)', 'PORT').default(8080).argParser(wholeNumber(0, 65535)))
+    .addOption(envOption('--data-dir <dir>', 'where everything durable lives', 'DATA_DIR').default('./.omicsd'))
+    .addOption(envOption('--database-url <url>', 'store (default: SQLite file in the data dir): sqlite:PATH', 'DATABASE_URL').argParser(databaseUrl))
+    .addOption(envOption('--executor <name>', 'how runs execute', 'EXECUTOR').choices(['local', 'simulated']).default('local'))
+    .addOption(envOption('--sim-run-ms <ms>', 'how long a simulated run stays RUNNING', 'SIM_RUN_MS').default(2000).argParser(wholeNumber(0)))
+    .addOption(envOption('--start-run-rate <n>', 'StartRun calls per second per account (0 = unlimited)', 'START_RUN_RATE').default(10).argParser(nonNegative))
+    .addOption(envOption('--start-run-burst <n>', 'StartRun bucket size (default: the rate)', 'START_RUN_BURST').argParser(wholeNumber(1)))
+    .addOption(envOption('--max-concurrent-runs <n>', 'runs executing at once (0 = unlimited; default: cores for local, unlimited for simulated)', 'MAX_CONCURRENT_RUNS').argParser(wholeNumber(0)))
+    .addOption(envOption('--max-runs <n>', 'account quota of runs kept (0 = unlimited)', 'MAX_RUNS').default(100000).argParser(wholeNumber(0)))
+    .addOption(envOption('--region <region>', 'region used in ARNs', 'REGION').default('us-east-1'))
+    .addOption(envOption('--account-id <id>', 'account id used in ARNs (12 digits)', 'ACCOUNT_ID').default('123456789012').argParser(accountId))
+    .addOption(envOption('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// URIs (default: embedded store in the data dir)', 'S3_ENDPOINT').argParser(httpUrl))
+    .addOption(envOption('--engine-cwl <cmd>', 'CWL engine command (default: cwltool on PATH)', 'ENGINE_CWL'))
+    .addOption(envOption('--engine-toil-cwl <cmd>', 'alternative CWL engine command, used when --engine-cwl is absent (default: toil-cwl-runner on PATH)', 'ENGINE_TOIL_CWL'))
+    .addOption(envOption('--engine-wdl <cmd>', 'WDL engine command (default: miniwdl or toil-wdl-runner on PATH)', 'ENGINE_WDL'))
+    .addOption(envOption('--engine-nextflow <cmd>', 'Nextflow command (default: nextflow on PATH)', 'ENGINE_NEXTFLOW'))
+    .addOption(envOption('--unsafe-run-tools-unsandboxed', 'UNSAFE: run workflow engines and their tools without the bubblewrap sandbox, as omicsd\'s own user (docs/runs.md, "Sandbox")', 'UNSAFE_RUN_TOOLS_UNSANDBOXED'))
+    .addOption(envOption('--credentials <file>', 'JSON file of access keys; every request must then be SigV4-signed with one (re-read on SIGHUP)', 'CREDENTIALS'))
+    .addOption(envOption('--insecure-no-auth', 'allow a non-loopback --host without --credentials (anyone who reaches the port can do anything)', 'INSECURE_NO_AUTH'))
+    .addOption(envOption('--allowed-host <name[:port]>', 'another name clients may call omicsd by (Host / Origin check); repeatable', 'ALLOWED_HOST').argParser(allowedHost))
+    .addOption(envOption('--log-level <level>', 'log level (logs go to stderr)', 'LOG_LEVEL').choices(LOG_LEVELS).default('info'))
+    .addOption(envOption('--log-format <format>', 'json lines, or pretty (human-readable) lines (default: pretty on a terminal, else json)', 'LOG_FORMAT').choices(['json', 'pretty']))
+    .action(async (o) => {
+      const config: Config = defaultConfig({
+        host: o.host, port: o.port, dataDir: o.dataDir, databaseUrl: o.databaseUrl, executor: o.executor as ExecutorName,
+        simRunMs: o.simRunMs, startRunRate: o.startRunRate, startRunBurst: o.startRunBurst, region: o.region,
+        accountId: o.accountId, s3Endpoint: o.s3Endpoint, maxRuns: o.maxRuns, logLevel: o.logLevel,
+        engines: { cwl: o.engineCwl, toilCwl: o.engineToilCwl, wdl: o.engineWdl, nextflow: o.engineNextflow },
+        credentialsFile: o.credentials, insecureNoAuth: o.insecureNoAuth === true, allowedHosts: o.allowedHost ?? [],
+        unsafeRunToolsUnsandboxed: o.unsafeRunToolsUnsandboxed === true,
+        ...(o.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: o.maxConcurrentRuns } : {}),
+      });
+      const log = createLogger(config.logLevel, o.logFormat as LogFormat | undefined);
+      // Handlers go in before anything can be announced: a signal that lands between the "listening"
+      // line and their installation would otherwise kill the process with the default action.
+      let stopRequested: string | undefined;
+      let stop = (signal: string) => void (stopRequested ??= signal);
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+      // SIGHUP re-reads --credentials (docs/security.md); until the service is up it is only noted,
+      // never the default action (which would kill the process).
+      let reload = () => log.info('SIGHUP before the service started: the credentials file is read at start anyway');
+      process.on('SIGHUP', () => reload());
+      const service = await OmicsService.start(config, log);
+      reload = () => service.reloadCredentials();
+      let stopping = false;
+      stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping: finishing requests in flight; running engines are left to run and re-attached at the next start');
+        service.stop().then(() => {
+          log.info('stopped');
+          process.exit(0);
+        }, (err) => {
+          log.error({ err }, 'stop failed');
+          process.exit(1);
+        });
+      };
+      if (stopRequested) return stop(stopRequested);
+      process.stdout.write(`omicsd listening on ${service.url}\n`);
+    });
+}
