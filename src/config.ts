@@ -30,6 +30,10 @@ export interface Config {
   insecureNoAuth: boolean;
   /** `--allowed-host`: extra names (NAME or NAME:PORT) a request's Host / Origin may carry. */
   allowedHosts: string[];
+  /** `--api-rate`: requests per second per account, every operation together; 0 = unlimited. */
+  apiRate: number;
+  /** `--local-input-root`: folders run inputs may name by local path (docs/security.md, "Run inputs"); none by default. */
+  localInputRoots: string[];
   /** `--unsafe-run-tools-unsandboxed`: local engines and their tools run without the bubblewrap sandbox (docs/runs.md, "Sandbox"). */
   unsafeRunToolsUnsandboxed?: boolean;
 }
@@ -56,6 +60,8 @@ export function defaultConfig(given: Partial<Config> = {}): Config {
     engines: {},
     insecureNoAuth: false,
     allowedHosts: [],
+    localInputRoots: [],
+    apiRate: 1000,
     ...overrides,
   };
 }

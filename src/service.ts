@@ -80,14 +80,18 @@ export class OmicsService {
     pipeline.start();
     scheduler.start();
 
-    const services = { config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens };
+    let url = '';
+    const services = {
+      config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens, baseUrl: () => url,
+    };
     const app = buildApp(services, log, security);
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    url = `http://${host}:${port}`;
     log.info({ dataDir: path.resolve(config.dataDir), executor: executor.name }, 'omicsd started');
-    return new OmicsService(`http://${host}:${port}`, {
+    return new OmicsService(url, {
       app,
       security,
       log,

@@ -15,7 +15,8 @@ export type Omicsd = Omit<RunningServer, 'stop'> & { stop(): Promise<void> };
 
 /** Starts the built `omicsd serve` as its own process, as a user would, with the simulated executor. */
 export async function startOmicsd(o: ServerOptions): Promise<Omicsd> {
-  const args = ['--host', '127.0.0.1'];
+  // The bench measures omicsd's limits, not the per-account request rate it enforces by default.
+  const args = ['--host', '127.0.0.1', '--api-rate', '0'];
   if (o.simRunMs !== undefined) args.push('--sim-run-ms', String(o.simRunMs));
   if (o.startRunRate !== undefined) args.push('--start-run-rate', String(o.startRunRate));
   if (o.startRunBurst !== undefined) args.push('--start-run-burst', String(o.startRunBurst));

@@ -29,6 +29,8 @@ export interface Services {
   batches: BatchService;
   tags: TagService;
   tokens: PageTokens;
+  /** The service's own URL, from its configuration and listening address (never from a request's Host). */
+  baseUrl(): string;
 }
 
 /** One operation of the routing table (docs/api.md). Handlers return the JSON output, or nothing for Unit outputs. */
@@ -37,11 +39,16 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
   status: number;
+  /** Largest request body this operation takes (bytes); DEFAULT_BODY_LIMIT when absent (docs/quotas.md). */
+  bodyLimit?: number;
   handler: (req: ApiRequest, s: Services) => Promise<object | void>;
 }
 
+/** Request bodies of operations that state no limit of their own (docs/quotas.md). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
 /** Where a client can download a workflow's definition zip (what `export=DEFINITION` returns). */
-export const definitionUrl = (req: ApiRequest, workflowId: string) => `http://${req.host}/workflow/${workflowId}/definition`;
+export const definitionUrl = (s: Services, workflowId: string) => `${s.baseUrl()}/workflow/${workflowId}/definition`;
 
 /** The single value of a query key (the last one if a client repeated it). */
 export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);

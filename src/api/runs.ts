@@ -12,7 +12,7 @@ const DEFAULT_PAGE = 100;
 
 export const runRoutes: Route[] = [
   {
-    operation: 'StartRun', method: 'POST', path: '/run', status: 201,
+    operation: 'StartRun', method: 'POST', path: '/run', status: 201, bodyLimit: 4 * 1024 * 1024,
     async handler(req, s) {
       const run = await s.runs.startRun(req.account, parseInput(StartRunInput, req.body), req.body);
       return {
@@ -28,7 +28,7 @@ export const runRoutes: Route[] = [
       const { id: runId } = parseInput(RunLabel, req.params);
       const q = parseInput(GetRunQuery, { export: many(req.query.export) });
       const run = await s.runs.get(req.account, runId);
-      return { ...runOut(s.config, run), definition: q.export?.includes('DEFINITION') ? definitionUrl(req, run.workflowId) : undefined };
+      return { ...runOut(s.config, run), definition: q.export?.includes('DEFINITION') ? definitionUrl(s, run.workflowId) : undefined };
     },
   },
   {

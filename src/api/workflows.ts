@@ -10,7 +10,7 @@ const WorkflowLabel = z.object({ id: id() });
 
 export const workflowRoutes: Route[] = [
   {
-    operation: 'CreateWorkflow', method: 'POST', path: '/workflow', status: 201,
+    operation: 'CreateWorkflow', method: 'POST', path: '/workflow', status: 201, bodyLimit: 8 * 1024 * 1024,
     async handler(req, s) {
       const wf = await s.workflows.create(req.account, parseInput(CreateWorkflowInput, req.body), req.body);
       return { arn: arnOf(owned(s.config, wf), 'workflow', wf.id), id: wf.id, status: wf.status, tags: wf.tags, uuid: wf.uuid };
@@ -23,7 +23,7 @@ export const workflowRoutes: Route[] = [
       const q = parseInput(GetWorkflowQuery, { ...singleQuery(req.query, ['type', 'workflowOwnerId']), export: many(req.query.export) });
       if (q.type === 'READY2RUN') throw notFound(`Ready2Run workflow ${wfId} not found`);
       const wf = await s.workflows.get(req.account, wfId);
-      const exported = q.export?.includes('DEFINITION') && wf.status !== 'CREATING' ? definitionUrl(req, wf.id) : undefined;
+      const exported = q.export?.includes('DEFINITION') && wf.status !== 'CREATING' ? definitionUrl(s, wf.id) : undefined;
       return { ...workflowOut(s.config, wf), definition: exported };
     },
   },

@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 
 /** Option parsers: a bad value is refused by name, before anything touches the disk. */
@@ -58,3 +60,10 @@ export const envOption = (flags: string, description: string, env: string) => ne
 
 /** The data dir of the server a local command reads (`--data-dir`, default ./.omicsd). */
 export const dataDirOption = (what: string) => envOption('--data-dir <dir>', what, 'DATA_DIR').default('./.omicsd');
+
+/** A repeatable folder option: each value must be an absolute path to an existing folder. */
+export function collectPaths(v: string, previous: string[] | undefined): string[] {
+  if (!path.isAbsolute(v)) throw new InvalidArgumentError(`expected an absolute path, got "${v}"`);
+  if (!fs.statSync(v, { throwIfNoEntry: false })?.isDirectory()) throw new InvalidArgumentError(`"${v}" is not an existing folder`);
+  return [...(previous ?? []), v];
+}

@@ -8,6 +8,8 @@ export const ERROR_STATUS = {
   ServiceQuotaExceededException: 402,
   ThrottlingException: 429,
   InternalServerException: 500,
+  // Not in the Omics model: the store cannot write (disk full); SDKs retry a 503.
+  ServiceUnavailableException: 503,
   // Not in the Omics model: AWS JSON-service conventions for requests that match no operation.
   UnknownOperationException: 404,
 } as const;

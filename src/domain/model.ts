@@ -63,6 +63,8 @@ export interface WorkflowDoc {
   readmePath?: string;
   metadata?: Tags;
   definitionUri?: string;
+  /** Inputs the definition declares as files or folders (docs/security.md, "Run inputs"). */
+  pathInputs?: string[];
 }
 
 export interface RunGroupRecord {

@@ -3,15 +3,18 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import { routes } from '../api/routes.js';
-import type { ApiRequest, Services } from '../api/route.js';
-import { ERROR_STATUS, ServiceError, validationError, type ErrorType } from '../domain/errors.js';
+import { DEFAULT_BODY_LIMIT, type ApiRequest, type Services } from '../api/route.js';
+import { ERROR_STATUS, ServiceError, throttled, validationError, type ErrorType } from '../domain/errors.js';
+import { AccountBuckets } from '../domain/token-bucket.js';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from '../domain/validation.js';
 import { ObjectStoreError } from '../objectstore/object-store.js';
 import { SigV4Verifier, type PendingSignature } from './auth/sigv4-verifier.js';
 import { RequestRefused, errorBody, rawErrorResponse } from './errors.js';
 import { HostGuard, checkContentType } from './request-guards.js';
 import type { EdgeSecurity } from './security.js';
 
-const BODY_LIMIT = 32 * 1024 * 1024;
+/** The largest body any operation takes; each route has its own limit below it (docs/quotas.md). */
+const BODY_LIMIT = 16 * 1024 * 1024;
 
 /** The API error an object-store failure reaches a client as (docs/errors.md). */
 const OBJECT_ERROR_TYPE: Record<ObjectStoreError['kind'], ErrorType> = {
@@ -41,6 +44,7 @@ function decodeBody(raw: unknown): Record<string, unknown> {
   }
   if (value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) throw validationError('The request body must be a JSON object');
+  if (nestsDeeperThan(value)) throw validationError(`The request body nests deeper than ${MAX_JSON_DEPTH} levels`);
   return value as Record<string, unknown>;
 }
 
@@ -101,6 +105,13 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
       accounts.set(req, credential.accountId);
     });
   }
+  // Every operation draws on its caller's account's request rate (docs/quotas.md); refused calls cost nothing.
+  const apiRate = new AccountBuckets(services.config.apiRate, Math.max(1, Math.ceil(services.config.apiRate * 2)));
+  app.addHook('preHandler', async (req) => {
+    if (!apiRate.for(accounts.get(req) ?? services.config.accountId).tryTake()) {
+      throw throttled(`Rate exceeded: at most ${services.config.apiRate} requests per second per account`);
+    }
+  });
   // One line per request at debug level: `--log-level debug` shows the traffic.
   app.addHook('onResponse', async (req, reply) => {
     const operation = (req.routeOptions.config as { operation?: string } | undefined)?.operation;
@@ -113,6 +124,7 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
       method: route.method,
       url: route.path,
       config: { operation: route.operation },
+      bodyLimit: route.bodyLimit ?? DEFAULT_BODY_LIMIT,
       handler: async (req, reply) => {
         const apiReq: ApiRequest = {
           host: req.headers.host ?? 'localhost',
@@ -144,7 +156,17 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
       return sendError(reply, type, ERROR_STATUS[type], err.message);
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return sendError(reply, 'ValidationException', 400, `The request body is larger than ${BODY_LIMIT} bytes`);
+      const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
+      return sendError(reply, 'ValidationException', 400, `The request body is larger than ${limit} bytes, the most this operation takes`);
+    }
+    // The store is busy (another writer holds it) or out of space: the client may retry (docs/errors.md).
+    if (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED') {
+      req.log.warn({ err, url: req.url }, 'store busy');
+      return sendError(reply, 'ThrottlingException', 429, 'The service is busy; retry the request');
+    }
+    if (err.code === 'SQLITE_FULL' || err.code === 'ENOSPC' || err.code === 'SQLITE_IOERR') {
+      req.log.error({ err, url: req.url }, 'storage unavailable');
+      return sendError(reply, 'ServiceUnavailableException', 503, 'The service cannot write its data right now; retry the request later');
     }
     if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendError(reply, 'ValidationException', 400, err.message);
     req.log.error({ err, url: req.url }, 'request failed');

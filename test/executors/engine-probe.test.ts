@@ -30,6 +30,8 @@ ModuleNotFoundError: No module named 'wdlparse'`;
  */
 function fakeEngine(t: TestContext, name: string, body: string): { cmd: string; calls: () => string[]; dir: string } {
   const dir = tempDir('omicsd-fake-engine-');
+  // Readable by the sandbox's uid 65534, as an installed engine is (runs bind its folder read-only).
+  fs.chmodSync(dir, 0o755);
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const cmd = path.join(dir, name);
   const calls = path.join(dir, 'calls.txt');

@@ -8,6 +8,7 @@ import { createdRecord, replayed } from '../idempotency.js';
 import { newUuid } from '../ids.js';
 import type { BatchRecord } from '../model.js';
 import { RunReferences } from '../runs/run-references.js';
+import { checkOutputUri } from '../runs/run-inputs.js';
 import type { StartRunBatchInput } from '../run-settings.js';
 import type { BatchPipeline } from './batch-pipeline.js';
 import { DELETABLE_BATCH_STATUSES, allowedFrom, type BatchTransitionName } from './batch-transitions.js';
@@ -31,6 +32,7 @@ export class BatchService {
     const d = input.defaultRunSetting;
     if (d.workflowType === 'READY2RUN') throw validationError('Ready2Run workflows are not supported in run batches: use a PRIVATE workflow');
     if (d.cacheBehavior && !d.cacheId) throw validationError('defaultRunSetting.cacheBehavior requires defaultRunSetting.cacheId');
+    if (d.outputUri !== undefined) checkOutputUri(d.outputUri, 'defaultRunSetting.outputUri');
     if (d.workflowOwnerId && d.workflowOwnerId !== account) throw notFound(`Workflow ${d.workflowId} shared by account ${d.workflowOwnerId} not found`);
     const refs = new RunReferences(this.store, account);
     await refs.activeWorkflow(d.workflowId);

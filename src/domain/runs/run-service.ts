@@ -9,6 +9,7 @@ import { ACTIVE_RUN_STATUSES, type RunRecord, type TaskStatus } from '../model.j
 import { parameterProblem } from './parameters.js';
 import { runQuotaExceeded, startRunThrottled } from '../quotas.js';
 import { RunReferences } from './run-references.js';
+import { checkOutputUri, checkRunInputs, resolveInputRoots, type InputRules } from './run-inputs.js';
 import type { BatchRunInput, StartRunInput } from '../run-settings.js';
 import type { Scheduler } from './scheduler.js';
 import type { AccountBuckets } from '../token-bucket.js';
@@ -17,13 +18,17 @@ type RunInput = Omit<BatchRunInput, 'outputBucketOwnerId'> & { outputBucketOwner
 
 /** StartRun, the run reads, CancelRun and DeleteRun, and the validation a batch entry shares with StartRun. */
 export class RunService {
+  private inputRules: InputRules;
+
   constructor(
     private store: Store,
     private config: Config,
     private buckets: AccountBuckets,
     private scheduler: Scheduler,
     private executor: Executor,
-  ) {}
+  ) {
+    this.inputRules = { localInputRoots: resolveInputRoots(config.localInputRoots) };
+  }
 
   /**
    * Checks what a run of `account` refers to and builds the row to insert; throws the error StartRun
@@ -37,8 +42,11 @@ export class RunService {
     if (input.cacheBehavior && !input.cacheId) throw validationError('cacheBehavior requires cacheId');
     const workflow = await refs.activeWorkflow(input.workflowId);
     await refs.requireRunGroup(input.runGroupId);
-    const problem = parameterProblem(workflow.doc.parameterTemplate, input.parameters);
+    // A workflow that declares no parameters takes none: parameters are never passed unchecked.
+    const problem = parameterProblem(workflow.doc.parameterTemplate ?? {}, input.parameters);
     if (problem) throw validationError(problem);
+    checkRunInputs(input.parameters, workflow.doc.pathInputs, this.inputRules);
+    checkOutputUri(input.outputUri);
     return {
       accountId: account,
       uuid: newUuid(),

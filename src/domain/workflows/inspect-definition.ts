@@ -1,13 +1,15 @@
 import type { ParameterSpec, WorkflowEngine } from '../model.js';
 import { DefinitionError, findMainFile, readDefinitionZip, type DefinitionFiles } from './definition-zip.js';
 import { languageOf, languageOfFile } from './languages.js';
-import { deriveParameterTemplate } from './parameter-templates.js';
+import { declaredInputs, type DeclaredInputs } from './parameter-templates.js';
 
 export interface InspectedDefinition {
   engine: WorkflowEngine;
   main: string;
   files: DefinitionFiles;
   parameterTemplate?: Record<string, ParameterSpec>;
+  /** Inputs declared as files or folders; undefined where the language declares no types (Nextflow). */
+  pathInputs?: string[];
 }
 
 /**
@@ -23,11 +25,11 @@ export function inspectDefinition(zip: Uint8Array, wanted: { main?: string; engi
   if (!engine) throw new DefinitionError(`Cannot tell the engine of ${main}; set 'engine' to CWL, WDL or NEXTFLOW`);
   const language = languageOf(engine, main)!;
   if (detected && detected !== language) throw new DefinitionError(`engine ${engine} does not match the main file ${main}`);
-  let parameterTemplate: Record<string, ParameterSpec>;
+  let inputs: DeclaredInputs;
   try {
-    parameterTemplate = deriveParameterTemplate(language, Buffer.from(files[main]).toString('utf8'));
+    inputs = declaredInputs(language, Buffer.from(files[main]).toString('utf8'));
   } catch (err) {
     throw new DefinitionError(`Could not read the inputs of ${main}: ${(err as Error).message}`);
   }
-  return { engine, main, files, parameterTemplate: Object.keys(parameterTemplate).length ? parameterTemplate : undefined };
+  return { engine, main, files, parameterTemplate: Object.keys(inputs.template).length ? inputs.template : undefined, pathInputs: inputs.pathInputs };
 }

@@ -90,7 +90,7 @@ export class WorkflowService {
       const digest = createHash('sha256').update(zip).digest('hex');
       await this.store.workflows.update(id, {
         status: 'ACTIVE',
-        doc: { engine: found.engine, main: found.main, digest, parameterTemplate: wf.doc.parameterTemplate ?? found.parameterTemplate },
+        doc: { engine: found.engine, main: found.main, digest, parameterTemplate: wf.doc.parameterTemplate ?? found.parameterTemplate, pathInputs: found.pathInputs },
       });
       if (!(await this.store.workflows.getDefinition(id))) await this.store.workflows.setDefinition(id, zip);
     } catch (err) {

@@ -19,7 +19,8 @@ import { brokenMessage, probeEngine, reportEngine, reportLine } from './engine-p
 import { lookupEngine, type EngineCommands } from './engines.js';
 import { exportLog, exportOutputs } from './export.js';
 import { engineFiles, runDir, runLogPath } from './paths.js';
-import { defaultMemoryLimit, findBwrap, prepareSandbox, probeSandbox, sandboxArgv, unavailableMessage, UNSAFE_WARNING, type SandboxLayout } from './sandbox.js';
+import { MARKER_ENV } from './process-tree.js';
+import { defaultMemoryLimit, findBwrap, prepareSandbox, probeSandbox, sandboxArgv, sandboxEnv, unavailableMessage, UNSAFE_WARNING, type SandboxLayout } from './sandbox.js';
 import { PrepareError, Stager, unpackDefinition } from './staging.js';
 
 export { runLogPath } from './paths.js';
@@ -50,6 +51,11 @@ export interface LocalExecutorOptions {
   bwrap?: string;
   /** Address-space limit of each sandboxed process in bytes (default: 3/4 of the machine's memory). */
   sandboxMemoryBytes?: number;
+  /**
+   * Host folders a sandboxed engine may read besides its run folder, bound read-only at their own
+   * paths: the `--local-input-root` folders, when runs may name local-path inputs.
+   */
+  sandboxReadOnly?: string[];
   /** How long an engine has after SIGTERM to stop before it is killed (ms; default 5000). */
   killGraceMs?: number;
 }
@@ -300,18 +306,20 @@ export class LocalExecutor implements Executor {
 
     const files = this.files(run.id);
     let argv = [...adapter.argv, ...prepared.args];
+    const marker = `omicsd-${run.id}-${randomBytes(6).toString('hex')}`;
     if (sandbox !== 'unsafe') {
       const layout: SandboxLayout = {
         runDir: dir, workDir: ctx.tmpDir, executable: adapter.argv[0], memoryBytes: this.opts.sandboxMemoryBytes ?? defaultMemoryLimit(),
+        readOnly: (this.opts.sandboxReadOnly ?? []).map((p) => path.resolve(p)),
         writable: [...new Set([ctx.tmpDir, adapter.outDirFor ? path.dirname(outDir) : outDir])],
       };
       await prepareSandbox(layout);
-      argv = sandboxArgv(sandbox.bwrap, layout, argv);
+      argv = sandboxArgv(sandbox.bwrap, layout, argv, sandboxEnv(process.env, { ...prepared.env, [MARKER_ENV]: marker }));
     }
     const launched = new Date().toISOString();
     fs.appendFileSync(files.log, `omicsd: ${launched} run ${run.id}: ${argv.map((w) => (/[\s'"]/.test(w) ? JSON.stringify(w) : w)).join(' ')}\n`);
     try {
-      a.record = launchEngine(files, { marker: `omicsd-${run.id}-${randomBytes(6).toString('hex')}`, engine: adapter.id, command: argv, mainPath: ctx.mainPath, outDir },
+      a.record = launchEngine(files, { marker, engine: adapter.id, command: argv, mainPath: ctx.mainPath, outDir },
         { cwd: ctx.tmpDir, env: { ...process.env, TMPDIR: ctx.tmpDir, ...prepared.env } });
     } catch (err) {
       return this.fail(a, 'ENGINE_START_FAILED', `Could not start ${adapter.id} (${argv[0]}): ${(err as Error).message}`);

@@ -32,8 +32,9 @@ import { which } from './engine.js';
  *
  * The bwrap process's parent is the run's `sh` wrapper (engine-process.ts), not omicsd, so
  * `--die-with-parent` ends the sandbox only when that wrapper dies, and engines outlive omicsd as
- * before. bwrap keeps the environment, so the run marker (process-tree.ts) is still in
- * /proc/<pid>/environ of every sandboxed process as the host sees it, and no new session is made,
+ * before. The sandbox gets a clean environment (sandboxEnv: no AWS_* or other secrets of omicsd's)
+ * that carries the run marker (process-tree.ts), so it is still in /proc/<pid>/environ of every
+ * sandboxed process as the host sees it (bwrap itself inherits it), and no new session is made,
  * so the engine stays in the wrapper's process group.
  */
 
@@ -50,7 +51,7 @@ export const UNSAFE_WARNING = `WARNING: ${UNSAFE_FLAG} is set: workflow tools ru
 const ETC = [
   'ld.so.cache', 'ld.so.conf', 'ld.so.conf.d', 'nsswitch.conf', 'localtime', 'timezone', 'alternatives', 'mime.types',
   'os-release', 'debian_version', 'hosts', 'host.conf', 'protocols', 'services', 'ssl', 'ca-certificates', 'java-17-openjdk',
-  'java-21-openjdk', 'python3', 'environment',
+  'java-21-openjdk', 'python3',
 ];
 
 /** What the sandbox of one run is made of. */
@@ -65,6 +66,8 @@ export interface SandboxLayout {
   executable: string;
   /** Address-space limit (RLIMIT_AS) of each process in the sandbox, in bytes (defaultMemoryLimit). */
   memoryBytes: number;
+  /** Further host folders bound read-only at their own paths (e.g. the roots local-path inputs may name). */
+  readOnly?: string[];
 }
 
 /**
@@ -129,8 +132,21 @@ export async function prepareSandbox(layout: SandboxLayout): Promise<void> {
   }
 }
 
+/** Variables of omicsd's environment an engine may see: nothing that could hold a secret (AWS_*, OMICSD_*, tokens …). */
+const PASSED_ENV = /^(PATH|LANG|LANGUAGE|LC_[A-Z_]+|TZ|TERM|NO_COLOR|JAVA_HOME|NXF_(?!.*(TOKEN|SECRET|PASSWORD|KEY))[A-Z0-9_]+)$/;
+
+/**
+ * The environment inside the sandbox: the harmless part of omicsd's own (PASSED_ENV) and `extra`
+ * (the adapter's variables and the run marker). bwrap starts from an empty environment (--clearenv).
+ */
+export function sandboxEnv(env: NodeJS.ProcessEnv, extra: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && PASSED_ENV.test(k)) out[k] = v;
+  return { ...out, ...extra };
+}
+
 /** The full command line: bwrap, its options, then the engine command. */
-export function sandboxArgv(bwrap: string, layout: SandboxLayout, command: string[]): string[] {
+export function sandboxArgv(bwrap: string, layout: SandboxLayout, command: string[], env: Record<string, string> = {}): string[] {
   const root = isRoot();
   const a: string[] = [bwrap];
   // Namespaces: everything but the user namespace when root (see above), which --unshare-all would try.
@@ -180,9 +196,16 @@ export function sandboxArgv(bwrap: string, layout: SandboxLayout, command: strin
     parents(dir);
     a.push('--ro-bind', dir, dir);
   }
+  for (const ro of layout.readOnly ?? []) {
+    if (!fs.existsSync(ro)) continue;
+    parents(ro);
+    a.push('--ro-bind', ro, ro);
+  }
   parents(layout.runDir);
   a.push('--ro-bind', layout.runDir, layout.runDir);
   for (const w of layout.writable) a.push('--bind', w, w);
+  a.push('--clearenv');
+  for (const [k, v] of Object.entries(env)) a.push('--setenv', k, v);
   a.push('--chdir', layout.workDir, '--setenv', 'HOME', layout.workDir, '--setenv', 'TMPDIR', layout.workDir);
   a.push('--setenv', 'USER', 'nobody', '--setenv', 'LOGNAME', 'nobody');
   a.push('--', '/usr/bin/prlimit', `--as=${Math.max(1, Math.floor(layout.memoryBytes))}`, '--');
