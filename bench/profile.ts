@@ -8,6 +8,11 @@ export interface Profile {
   e2e: { sizes: number[]; repeats: number };
   api: { connections: number; seconds: number; warmupSeconds: number };
   startup: { repeats: number };
+  /**
+   * `clients` SDK clients (half per account) for `seconds` after `warmupSeconds`, each pausing a random
+   * 0–2 × `thinkMs` between calls; one settings-file batch of `fileEntries` per account every `fileEverySeconds`.
+   */
+  soak: { seconds: number; clients: number; warmupSeconds: number; thinkMs: number; fileEverySeconds: number; fileEntries: [number, number]; rssEveryMs: number };
 }
 
 export const FULL: Profile = {
@@ -19,6 +24,7 @@ export const FULL: Profile = {
   e2e: { sizes: [10_000, 30_000, 100_000], repeats: 3 },
   api: { connections: 32, seconds: 10, warmupSeconds: 2 },
   startup: { repeats: 5 },
+  soak: { seconds: 600, clients: 50, warmupSeconds: 30, thinkMs: 100, fileEverySeconds: 90, fileEntries: [2000, 5000], rssEveryMs: 5000 },
 };
 
 export const QUICK: Profile = {
@@ -30,4 +36,5 @@ export const QUICK: Profile = {
   e2e: { sizes: [2_000, 6_000, 20_000], repeats: 1 },
   api: { connections: 32, seconds: 3, warmupSeconds: 1 },
   startup: { repeats: 2 },
+  soak: { seconds: 15, clients: 8, warmupSeconds: 3, thinkMs: 100, fileEverySeconds: 60, fileEntries: [2000, 3000], rssEveryMs: 5000 },
 };

@@ -19,16 +19,17 @@ import { api } from './scenarios/api.js';
 import { e2e } from './scenarios/e2e.js';
 import { ingest } from './scenarios/ingest.js';
 import { rate } from './scenarios/rate.js';
+import { soak } from './scenarios/soak.js';
 import { startup } from './scenarios/startup.js';
 import { submit } from './scenarios/submit.js';
 
 type Scenario = (p: typeof FULL) => Promise<{ figures: Figure[]; details: unknown }>;
 
 const SCENARIOS: [string, Scenario][] = [
-  ['accept', accept], ['ingest', ingest], ['submit', submit], ['rate', rate], ['e2e', e2e], ['api', api], ['startup', startup],
+  ['accept', accept], ['ingest', ingest], ['submit', submit], ['rate', rate], ['e2e', e2e], ['api', api], ['startup', startup], ['soak', soak],
 ];
 /** Table order of the issue (reads under load come out of the submit scenario). */
-const ORDER = ['accept', 'ingest', 'submit', 'rate', 'reads under load', 'end to end', 'API', 'startup'];
+const ORDER = ['accept', 'ingest', 'submit', 'rate', 'reads under load', 'end to end', 'API', 'startup', 'soak'];
 
 // The SDK warns that its 2027 releases will need Node 22: known, harmless here, and noise in the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

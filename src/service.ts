@@ -63,8 +63,10 @@ export class OmicsService {
     }, share);
     logBatchLifecycle(store, log);
     const executor: Executor = config.executor === 'local'
-      ? createLocalExecutor({ reporter: applier, workflows: store.workflows, objects, dataDir: config.dataDir, engines: config.engines, log, unsafeRunToolsUnsandboxed: config.unsafeRunToolsUnsandboxed })
+      ? createLocalExecutor({ reporter: applier, workflows: store.workflows, objects, dataDir: config.dataDir, engines: config.engines, log,
+        unsafeRunToolsUnsandboxed: config.unsafeRunToolsUnsandboxed, sandboxReadOnly: config.localInputRoots })
       : new SimulatedExecutor(applier, config.simRunMs);
+    store.runs.onDeleted((runId) => executor.forget(runId));
     scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log);
     const runs = new RunService(store, config, buckets, scheduler, executor);
     const workflows = new WorkflowService(store, objects, log);

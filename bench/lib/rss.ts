@@ -15,8 +15,10 @@ export class RssSampler {
   private timer: NodeJS.Timeout | undefined;
   max = 0;
   samples = 0;
+  /** Every sample with its time (performance.now() ms), when made with `keepSeries`. */
+  readonly series: { ms: number; bytes: number }[] = [];
 
-  constructor(readonly pid: number, private everyMs = 50) {}
+  constructor(readonly pid: number, private everyMs = 50, private keepSeries = false) {}
 
   now(): number {
     return procStatus(this.pid, 'VmRSS');
@@ -37,8 +39,10 @@ export class RssSampler {
 
   private sample() {
     try {
-      this.max = Math.max(this.max, this.now());
+      const bytes = this.now();
+      this.max = Math.max(this.max, bytes);
       this.samples++;
+      if (this.keepSeries) this.series.push({ ms: performance.now(), bytes });
     } catch {
       // The process is gone; its exit is reported elsewhere.
     }

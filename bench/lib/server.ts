@@ -8,6 +8,10 @@ export interface ServerOptions {
   startRunBurst?: number;
   /** 0 lifts the 100,000-runs quota. */
   maxRuns?: number;
+  /** Requests per second per account; 0 (the bench's default) = unlimited, null = omicsd's own default. */
+  apiRate?: number | null;
+  /** A credentials file (`--credentials`): every request must then be SigV4-signed with one of its keys. */
+  credentials?: string;
 }
 
 /** A server of the tests' startServer() whose stop() fails unless omicsd exits 0 (child.stop() does not check). */
@@ -16,7 +20,9 @@ export type Omicsd = Omit<RunningServer, 'stop'> & { stop(): Promise<void> };
 /** Starts the built `omicsd serve` as its own process, as a user would, with the simulated executor. */
 export async function startOmicsd(o: ServerOptions): Promise<Omicsd> {
   // The bench measures omicsd's limits, not the per-account request rate it enforces by default.
-  const args = ['--host', '127.0.0.1', '--api-rate', '0'];
+  const args = ['--host', '127.0.0.1'];
+  if (o.apiRate !== null) args.push('--api-rate', String(o.apiRate ?? 0));
+  if (o.credentials !== undefined) args.push('--credentials', o.credentials);
   if (o.simRunMs !== undefined) args.push('--sim-run-ms', String(o.simRunMs));
   if (o.startRunRate !== undefined) args.push('--start-run-rate', String(o.startRunRate));
   if (o.startRunBurst !== undefined) args.push('--start-run-burst', String(o.startRunBurst));

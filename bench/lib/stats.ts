@@ -12,6 +12,21 @@ export function summary(values: number[]) {
   return { n: values.length, p50: percentile(values, 50), p99: percentile(values, 99), max: Math.max(...values) };
 }
 
+/** Least-squares slope of y over x (0 with fewer than two distinct x). */
+export function slope(points: { x: number; y: number }[]): number {
+  const n = points.length;
+  if (n < 2) return 0;
+  const mx = points.reduce((a, p) => a + p.x, 0) / n;
+  const my = points.reduce((a, p) => a + p.y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const p of points) {
+    sxy += (p.x - mx) * (p.y - my);
+    sxx += (p.x - mx) ** 2;
+  }
+  return sxx > 0 ? sxy / sxx : 0;
+}
+
 /**
  * Runs `fn` exactly `n` times from `concurrency` workers pulling from one counter and returns
  * each call's latency in ms. `gapMs` paces each worker between its calls.

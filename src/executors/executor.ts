@@ -15,6 +15,8 @@ export interface Executor {
   readonly name: string;
   start(run: RunRecord): void;
   cancel(runId: string): void;
+  /** The run was deleted (DeleteRun, DeleteRunBatch, quota eviction): drop whatever the executor keeps of it. */
+  forget(runId: string): void;
   /** After a restart: runs the store still shows active. Resume them or report them FAILED. */
   recover(runs: RunRecord[]): void;
   close(): Promise<void>;

@@ -63,6 +63,10 @@ export class SimulatedExecutor implements Executor {
     this.timers.delete(runId);
   }
 
+  forget() {
+    // A simulated run keeps nothing once it has ended.
+  }
+
   recover(runs: RunRecord[]) {
     // Simulated work has no process to lose: pick each run up where the store left it.
     for (const run of runs) {

@@ -15,6 +15,8 @@ import type { EdgeSecurity } from './security.js';
 
 /** The largest body any operation takes; each route has its own limit below it (docs/quotas.md). */
 const BODY_LIMIT = 16 * 1024 * 1024;
+const REQUEST_TIMEOUT_MS = 60_000;
+const HEADERS_TIMEOUT_MS = 10_000;
 
 /** The API error an object-store failure reaches a client as (docs/errors.md). */
 const OBJECT_ERROR_TYPE: Record<ObjectStoreError['kind'], ErrorType> = {
@@ -59,6 +61,9 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
+    // A client has this long to send a whole request (headers and body); a slow sender is cut off
+    // (408) rather than holding a socket and its buffered body (docs/quotas.md).
+    requestTimeout: REQUEST_TIMEOUT_MS,
     routerOptions: { maxParamLength: 4096, ignoreTrailingSlash: false },
     return503OnClosing: true,
     // The router's own refusals (a path that is not valid percent-encoding, a label over
@@ -77,6 +82,7 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
       socket.destroy(err);
     },
   });
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS;
   const guard = new HostGuard(security.listenHost, security.allowedHosts, () => {
     const addr = app.server.address();
     return typeof addr === 'object' && addr ? addr.port : services.config.port;

@@ -71,6 +71,8 @@ export interface RunTable {
   /** PENDING → STARTING for those of the runs still PENDING; returns their ids. */
   markStarting(runIds: string[]): Promise<string[]>;
   countActive(): Promise<{ total: number; byGroup: Map<string, number> }>;
+  /** Tells `listener` of every run that became DELETED (by any path), once that is committed. */
+  onDeleted(listener: (runId: string) => void): void;
   /** CPUs held by each run group's active runs: per run, the CPUs of its open tasks, at least 1. */
   activeCpusByGroup(): Promise<Map<string, number>>;
 }

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import { OmicsClient } from '@aws-sdk/client-omics';
 import { SignatureV4 } from '@smithy/signature-v4';
 
 export interface Key {
@@ -145,4 +146,22 @@ export function assertAwsError(r: WireResponse, type: string, status: number, me
   assert.deepEqual(Object.keys(r.json).sort(), ['__type', 'message'], 'nothing but __type and message');
   assert.ok(r.headers['x-amzn-requestid'], 'x-amzn-RequestId on errors too');
   if (message) assert.match(r.json.message, message);
+}
+
+/** The official SDK client signing with `key` (one attempt per call, no host prefix). */
+export function keyClient(url: string, key: Pick<Key, 'accessKeyId' | 'secretAccessKey'>, o: { region?: string; maxAttempts?: number } = {}) {
+  return new OmicsClient({
+    region: o.region ?? 'us-east-1', endpoint: url, disableHostPrefix: true,
+    credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: o.maxAttempts ?? 1,
+  });
+}
+
+/** The error an SDK call fails with: its name, HTTP status and message (fails the test if the call succeeds). */
+export async function sdkError(p: Promise<unknown>): Promise<{ name: string; status: number | undefined; message: string }> {
+  try {
+    await p;
+  } catch (err: any) {
+    return { name: String(err.name), status: err.$metadata?.httpStatusCode, message: String(err.message) };
+  }
+  assert.fail('the call succeeded');
 }

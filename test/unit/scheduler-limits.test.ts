@@ -22,7 +22,7 @@ async function setup(t: import('node:test').TestContext, group: { maxCpus?: numb
   const started: RunRecord[] = [];
   const cancelled: string[] = [];
   const executor: Executor = {
-    name: 'recording', start: (r) => void started.push(r), cancel: (id) => void cancelled.push(id), recover() {}, async close() {},
+    name: 'recording', start: (r) => void started.push(r), cancel: (id) => void cancelled.push(id), forget() {}, recover() {}, async close() {},
   };
   const share = new EventLoopShare();
   const applier = new RunEventApplier(store, log, () => {}, share);

@@ -17,8 +17,8 @@ export interface InspectedDefinition {
  * main file's extension, and the two must agree) and the parameter template its main file declares.
  * Throws DefinitionError, whose message becomes the workflow's statusMessage.
  */
-export function inspectDefinition(zip: Uint8Array, wanted: { main?: string; engine?: WorkflowEngine }): InspectedDefinition {
-  const files = readDefinitionZip(zip);
+export async function inspectDefinition(zip: Uint8Array, wanted: { main?: string; engine?: WorkflowEngine }): Promise<InspectedDefinition> {
+  const files = await readDefinitionZip(zip);
   const main = findMainFile(Object.keys(files), wanted.main);
   const detected = languageOfFile(main);
   const engine = wanted.engine ?? detected;

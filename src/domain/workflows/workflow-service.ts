@@ -86,7 +86,7 @@ export class WorkflowService {
         }
         zip = Buffer.concat(chunks);
       }
-      const found = inspectDefinition(zip, { main: wf.doc.main, engine: wf.doc.engine });
+      const found = await inspectDefinition(zip, { main: wf.doc.main, engine: wf.doc.engine });
       const digest = createHash('sha256').update(zip).digest('hex');
       await this.store.workflows.update(id, {
         status: 'ACTIVE',

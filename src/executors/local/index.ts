@@ -400,6 +400,13 @@ export class LocalExecutor implements Executor {
     this.kill(a);
   }
 
+  /** A deleted run's folder (definition, staged inputs, outputs, log) goes with it. */
+  forget(runId: string) {
+    if (this.active.has(runId)) return; // only finished runs can be deleted; a lingering watch ends by itself
+    fsp.rm(runDir(this.opts.dataDir, runId), { recursive: true, force: true })
+      .catch((err) => this.opts.log.warn({ err, runId }, 'could not remove the folder of a deleted run'));
+  }
+
   /**
    * After a restart, for each run the store shows active: an engine still running is followed again
    * to its end; one that ended meanwhile is finished from its exit status; a run whose engine was

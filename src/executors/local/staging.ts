@@ -30,7 +30,7 @@ export async function unpackDefinition(zip: Uint8Array, dir: string, main: strin
   let files: DefinitionFiles;
   let mainFile: string;
   try {
-    files = readDefinitionZip(zip);
+    files = await readDefinitionZip(zip);
     mainFile = findMainFile(Object.keys(files), main);
   } catch (err) {
     if (err instanceof DefinitionError) throw new PrepareError('INVALID_DEFINITION', err.message);

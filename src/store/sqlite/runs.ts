@@ -32,7 +32,13 @@ interface RunMove {
  * and its batch's run counters change together, in the caller's transaction.
  */
 export class SqliteRuns implements RunTable {
+  private deletedListeners: ((runId: string) => void)[] = [];
+
   constructor(private db: SqliteDatabase, private tasks: SqliteTasks, private batchState: SqliteBatchState) {}
+
+  onDeleted(listener: (runId: string) => void) {
+    this.deletedListeners.push(listener);
+  }
 
   /** Inserts one PENDING run with id `id`; caller holds the transaction and counts it (live runs, batch). */
   insertRow(run: NewRun, id: number): RunRecord {
@@ -84,7 +90,12 @@ export class SqliteRuns implements RunTable {
             WHERE id = @id`).run({
       id, to, startTime: startTime ?? null, stopTime: stopTime ?? null, statusMessage: set.statusMessage ?? null, failureReason: set.failureReason ?? null,
     });
-    if (to === 'DELETED') this.addLiveRuns(account ?? (this.db.prepared('SELECT account_id FROM runs WHERE id = ?').pluck().get(id) as string), -1);
+    if (to === 'DELETED') {
+      this.addLiveRuns(account ?? (this.db.prepared('SELECT account_id FROM runs WHERE id = ?').pluck().get(id) as string), -1);
+      this.db.onCommit(() => {
+        for (const listener of this.deletedListeners) listener(String(id));
+      });
+    }
     if (batchId == null) return;
     const d = deltas ?? new CounterDeltas(this.db);
     d.move(batchId, from, to);
