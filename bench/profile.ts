@@ -24,7 +24,7 @@ export const FULL: Profile = {
   e2e: { sizes: [10_000, 30_000, 100_000], repeats: 3 },
   api: { connections: 32, seconds: 10, warmupSeconds: 2 },
   startup: { repeats: 5 },
-  soak: { seconds: 600, clients: 50, warmupSeconds: 30, thinkMs: 100, fileEverySeconds: 90, fileEntries: [2000, 5000], rssEveryMs: 5000 },
+  soak: { seconds: 600, clients: 50, warmupSeconds: 60, thinkMs: 100, fileEverySeconds: 90, fileEntries: [2000, 5000], rssEveryMs: 5000 },
 };
 
 export const QUICK: Profile = {

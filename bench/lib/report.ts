@@ -74,6 +74,24 @@ into the same SQLite database after the server has stopped; and the configured S
   token is taken, so scheduling jitter on a busy machine stamps a few runs late).
 - End to end: StartRunBatch to PROCESSED (GetBatch every 50 ms) on a fresh server, three times per size;
   the median wall time counts, and peak RSS is the largest VmHWM of the three.
+- Soak: omicsd with \`--credentials\` (two accounts), runs of 200 ms, StartRun rate 200/s per account and the
+  default \`--api-rate\` (1,000/s per account); 50 clients, each its own \`OmicsClient\` (one attempt per call)
+  signed with one account's key, for 10 minutes after a 1-minute warm-up with the same traffic. Each client
+  loops: one operation picked by weight, then a random pause of 0–200 ms. Per 100 calls, about 53 reads
+  (GetRun, ListRuns with filters, ListRunTasks, GetRunTask, Get/ListWorkflows, Get/ListRunGroups,
+  ListTagsForResource), 19 writes (StartRun, CancelRun on its own active runs, DeleteRun on its own
+  finished ones, Tag/UntagResource; CreateWorkflow and CreateRunGroup rarely) and 28 batch calls (mostly
+  GetBatch and ListRunsInBatch polling; StartRunBatch of 10–100 inline entries, CancelRunBatch,
+  DeleteRunBatch then DeleteBatch on its own finished batches); each account also starts a batch from a
+  fresh settings file of 2,000–5,000 entries (copied into the embedded store) every 90 s. A client only
+  changes its own runs and batches. Three API errors are expected and counted apart: ConflictException on
+  CancelRun of a run that COMPLETED or FAILED since the client saw it active, ConflictException on
+  CancelRunBatch of a batch that became PROCESSED since it was polled, and ThrottlingException on StartRun
+  from the account's StartRun bucket, which a submitting batch of the same account drains on purpose
+  (docs/quotas.md). Any other error, throttling by \`--api-rate\` included, counts. Latency covers the calls
+  of the 10 minutes (reads, writes, batch calls as listed); the server's RSS is read every 5 s, its slope
+  by least squares over the 10 minutes. Runs created are the rows of the runs table after the server
+  stopped (deleted runs included).
 
 Percentiles are nearest-rank; MB = 10⁶ bytes. The harness exits non-zero only on errors; a missed target
 is reported, not enforced. The machine is measured as it is: other load on it (see the load average
@@ -100,7 +118,7 @@ ${missed.length ? `\nMissed:\n\n${list(missed)}\n` : ''}${r.errors.length ? `\nE
 
 ${METHOD.trim()}
 
-Run it with \`npm run bench\` (under 15 minutes on 2 cores) or \`npm run bench -- --quick\` (every
+Run it with \`npm run bench\` (under 20 minutes on 2 cores, 11 of them the soak) or \`npm run bench -- --quick\` (every
 scenario shrunk, under 2 minutes; writes \`bench/results-quick.json\` and leaves this file alone).
 `;
   fs.writeFileSync(file, text);

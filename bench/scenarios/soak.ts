@@ -148,7 +148,7 @@ interface Account {
 }
 
 interface KnownRun { id: string; arn: string; batchId?: string; status?: RunStatus | string }
-interface KnownBatch { id: string; arn: string; status: string; file: boolean; runsListed: boolean }
+interface KnownBatch { id: string; arn: string; status: string; file: boolean }
 
 const ACTIVE_BATCH = new Set(['CREATING', 'PENDING', 'SUBMITTING', 'INPROGRESS', 'STOPPING', 'RUNS_DELETING']);
 const ACTIVE_RUN = new Set(['PENDING', 'STARTING', 'RUNNING', 'STOPPING']);
@@ -353,7 +353,7 @@ class TeamClient {
         if (out?.id) {
           this.batchesStarted.inline++;
           this.batchesStarted.inlineEntries += size;
-          this.batches.push({ id: out.id, arn: out.arn!, status: out.status ?? 'CREATING', file: false, runsListed: false });
+          this.batches.push({ id: out.id, arn: out.arn!, status: out.status ?? 'CREATING', file: false });
         }
         return true;
       }
@@ -447,7 +447,7 @@ class TeamClient {
     }
     this.batchesStarted.file++;
     this.batchesStarted.fileEntries += n;
-    this.batches.push({ id: out.id, arn: out.arn!, status: out.status ?? 'CREATING', file: true, runsListed: false });
+    this.batches.push({ id: out.id, arn: out.arn!, status: out.status ?? 'CREATING', file: true });
   }
 
   /** The loop: until `end` or `maxCalls`, one operation, then a pause of 0–2 × thinkMs. */
@@ -529,14 +529,16 @@ export async function soak(p: Profile) {
     const t0 = performance.now();
     rec.windowStart = t0 + s.warmupSeconds * 1000;
     rec.windowEnd = rec.windowStart + s.seconds * 1000;
-    // The settings-file batches start with the window, the accounts' 5 s apart, then every fileEverySeconds.
-    accounts.forEach((a, i) => (a.fileBatchDue = rec.windowStart + i * 5000));
+    // The warm-up has the same mix as the window, settings-file batches included (the accounts' first ones
+    // 5 s apart, then every fileEverySeconds), so that caches that fill up (V8 heap, SQLite page cache) have started to.
+    accounts.forEach((a, i) => (a.fileBatchDue = t0 + i * 5000));
     const maxCalls = Math.ceil((s.warmupSeconds + s.seconds) * (1000 / Math.max(1, s.thinkMs)) * 5); // a bound, far above the pace
     log('soak', `${s.clients} clients, 2 accounts, ${s.warmupSeconds} s warm-up then ${s.seconds} s; StartRun rate ${START_RUN_RATE}/s per account, runs of ${SIM_RUN_MS} ms`);
+    rss = new RssSampler(server.pid, s.rssEveryMs, true).start();
     const done = Promise.all(clients.map((c) => c.loop(rec.windowEnd, maxCalls)));
 
     await sleep(Math.max(0, rec.windowStart - performance.now()));
-    rss = new RssSampler(server.pid, s.rssEveryMs, true).start();
+    rss.reset(); // a sample at the very start of the window
     const progress = setInterval(() => {
       const minutes = (performance.now() - rec.windowStart) / 60_000;
       log('soak', `${minutes.toFixed(1)} min: ${rec.totalCalls} calls, ${rec.unexpectedCount} unexpected errors, RSS ${toMB(rss!.series.at(-1)?.bytes ?? 0).toFixed(1)} MB`);
@@ -555,7 +557,8 @@ export async function soak(p: Profile) {
     const store = storeCounts(path.join(dataDir, 'omicsd.sqlite'));
 
     // RSS: samples from the end of warm-up to the end, as MB against minutes.
-    const series = rss.series.filter((x) => x.ms >= rec.windowStart - 1000);
+    const warmupRss = rss.series.filter((x) => x.ms < rec.windowStart - 1).map((x) => round(toMB(x.bytes), 1));
+    const series = rss.series.filter((x) => x.ms >= rec.windowStart - 1);
     const points = series.map((x) => ({ x: (x.ms - rec.windowStart) / 60_000, y: toMB(x.bytes) }));
     const rssStart = points[0].y;
     const rssEnd = points[points.length - 1].y;
@@ -610,7 +613,7 @@ export async function soak(p: Profile) {
         requests: { inWindow: rec.windowCalls, withWarmup: rec.totalCalls, perSecond: reqPerSec },
         unexpectedErrors: rec.unexpectedCount, unexpectedSamples: rec.unexpected, expectedErrors: expected,
         latency: fam, operations: perOp,
-        rss: { startMB: rssStart, endMB: rssEnd, slopeMBPerMinute: rssSlope, everyMs: s.rssEveryMs, samples: points.map((x) => [round(x.x, 3), round(x.y, 1)]) },
+        rss: { warmupMB: warmupRss, startMB: rssStart, endMB: rssEnd, slopeMBPerMinute: rssSlope, everyMs: s.rssEveryMs, samples: points.map((x) => [round(x.x, 3), round(x.y, 1)]) },
         databaseBytesAtEnd: dbBytes,
         runs: { created: store.runsTotal, byStatusAtEnd: store.runs, byStartRun: runsStarted },
         batches: { ...batches, leftAtEnd: store.batchesLeft },

@@ -47,6 +47,9 @@ export interface WireRequest {
   body?: string;
 }
 
+/** A WireRequest whose body may be any bytes (a Buffer is sent byte for byte). */
+export type BinaryWireRequest = Omit<WireRequest, 'body'> & { body?: string | Buffer };
+
 /** RFC 3986 encoding, as the SDK sends query values. */
 const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 export const queryString = (q: Record<string, string | string[]> = {}) =>
@@ -56,8 +59,8 @@ export const queryString = (q: Record<string, string | string[]> = {}) =>
  * Signs `req` for the server at `url` as the SDK would (host, content-type, content-length,
  * x-amz-date, x-amz-content-sha256 all signed), with the given key, service, region and clock.
  */
-export async function sign(url: string, req: WireRequest, key: Pick<Key, 'accessKeyId' | 'secretAccessKey'>,
-  o: { service?: string; region?: string; signingDate?: Date } = {}): Promise<WireRequest> {
+export async function sign<R extends BinaryWireRequest>(url: string, req: R, key: Pick<Key, 'accessKeyId' | 'secretAccessKey'>,
+  o: { service?: string; region?: string; signingDate?: Date } = {}): Promise<R> {
   const u = new URL(url);
   const headers: Record<string, string> = { host: u.host, ...req.headers };
   if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
@@ -80,7 +83,7 @@ export interface WireResponse {
 }
 
 /** Sends `req` exactly: no header is added but those node:http needs (none when `host` is given). */
-export function send(url: string, req: WireRequest): Promise<WireResponse> {
+export function send(url: string, req: BinaryWireRequest): Promise<WireResponse> {
   const u = new URL(url);
   const qs = queryString(req.query);
   return new Promise((resolve, reject) => {
