@@ -17,6 +17,7 @@ import type { RunRecord, RunTransition, TaskUpdate, WorkflowEngine } from '../..
 import type { WorkflowLanguage } from '../../src/domain/workflows/languages.js';
 import { probeEngine, type ProbeResult } from '../../src/executors/local/engine-probe.js';
 import { lookupEngine, type EngineCommands } from '../../src/executors/local/engines.js';
+import { MARKER_ENV } from '../../src/executors/local/process-tree.js';
 import { createLocalExecutor, type LocalExecutor, type LocalExecutorOptions } from '../../src/executors/local/index.js';
 import { FsObjectStore, ObjectNotFoundError } from '../../src/objectstore/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -164,3 +165,16 @@ export async function keysUnder(objects: FsObjectStore, bucket: string, prefix: 
 
 /** Polls `check` every 100 ms until it returns a value; an error it throws fails the wait at once. */
 export const until = <T>(check: () => T | undefined | false, ms: number, what: string) => eventually(check, ms, what, { everyMs: 100, failFast: true });
+
+/** Processes carrying a run's marker in their environment (Toil workers leave the engine's process group). */
+export function withMarker(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      if (fs.readFileSync(`/proc/${name}/environ`).includes(`${MARKER_ENV}=${marker}\0`)) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}

@@ -14,7 +14,7 @@ import { MARKER_ENV } from '../../src/executors/local/process-tree.js';
 import { ACCOUNT, ROLE } from '../support/client.js';
 import { ROOT } from '../support/paths.js';
 import { cwlTool, definitionZip, folderZip } from '../support/workflows.js';
-import { ENGINES, INSTALL, assertWorks, harness, keysUnder, needs, readObject, statusesOf, until, works, type Harness } from './harness.js';
+import { ENGINES, INSTALL, assertWorks, harness, keysUnder, needs, readObject, statusesOf, until, withMarker, works, type Harness } from './harness.js';
 
 const EXAMPLE = path.join(ROOT, 'examples/count-lines');
 const SAMPLE = fs.readFileSync(path.join(EXAMPLE, 'sample.txt'));
@@ -42,18 +42,6 @@ function ps(): { pid: number; pgid: number; args: string }[] {
   });
 }
 
-/** Processes carrying a run's marker in their environment (Toil workers leave the engine's process group). */
-function withMarker(marker: string): number[] {
-  const out: number[] = [];
-  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (fs.readFileSync(`/proc/${name}/environ`).includes(`${MARKER_ENV}=${marker}\0`)) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 const pidFileOf = (h: Harness, runId: string) => JSON.parse(fs.readFileSync(path.join(h.dataDir, 'runs', runId, 'engine.pid'), 'utf8')) as { pid: number; marker: string };
 

@@ -19,7 +19,7 @@ import { MARKER_ENV, engineProcesses } from '../../src/executors/local/process-t
 import { findBwrap, SANDBOX_UID } from '../../src/executors/local/sandbox.js';
 import { ROOT } from '../support/paths.js';
 import { cwlTool, definitionZip, folderZip } from '../support/workflows.js';
-import { assertWorks, harness, keysUnder, needs, readObject, statusesOf, until, type Harness } from './harness.js';
+import { assertWorks, harness, keysUnder, needs, readObject, statusesOf, until, withMarker, type Harness } from './harness.js';
 
 const EXAMPLE = path.join(ROOT, 'examples/count-lines');
 const SAMPLE = fs.readFileSync(path.join(EXAMPLE, 'sample.txt'));
@@ -28,18 +28,6 @@ const noBwrap = findBwrap() ? false : 'bubblewrap is not installed: apt-get inst
 
 const pidFileOf = (h: Harness, runId: string) => JSON.parse(fs.readFileSync(path.join(h.dataDir, 'runs', runId, 'engine.pid'), 'utf8')) as { pid: number; marker: string; command: string[] };
 
-/** Host pids whose environment carries `marker`, as omicsd sees them (process-tree.ts). */
-function withMarker(marker: string): number[] {
-  const out: number[] = [];
-  for (const name of fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
-    try {
-      if (fs.readFileSync(`/proc/${name}/environ`).includes(`${MARKER_ENV}=${marker}\0`)) out.push(Number(name));
-    } catch {
-      // gone
-    }
-  }
-  return out;
-}
 
 const uidOf = (pid: number) => Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
 const argsOf = (pid: number) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
