@@ -77,10 +77,10 @@ into the same SQLite database after the server has stopped; and the configured S
 - Soak: omicsd with \`--credentials\` (two accounts), runs of 200 ms, StartRun rate 200/s per account and the
   default \`--api-rate\` (1,000/s per account); 50 clients, each its own \`OmicsClient\` (one attempt per call)
   signed with one account's key, for 10 minutes after a 1-minute warm-up with the same traffic. Each client
-  loops: one operation picked by weight, then a random pause of 0–200 ms. Per 100 calls, about 53 reads
+  loops: one operation picked by weight, then a random pause of 0–200 ms. Per 100 calls, about 63 reads
   (GetRun, ListRuns with filters, ListRunTasks, GetRunTask, Get/ListWorkflows, Get/ListRunGroups,
-  ListTagsForResource), 19 writes (StartRun, CancelRun on its own active runs, DeleteRun on its own
-  finished ones, Tag/UntagResource; CreateWorkflow and CreateRunGroup rarely) and 28 batch calls (mostly
+  ListTagsForResource), 23 writes (StartRun, CancelRun on its own active runs, DeleteRun on its own
+  finished ones, Tag/UntagResource; CreateWorkflow and CreateRunGroup rarely) and 14 batch calls (mostly
   GetBatch and ListRunsInBatch polling; StartRunBatch of 10–100 inline entries, CancelRunBatch,
   DeleteRunBatch then DeleteBatch on its own finished batches); each account also starts a batch from a
   fresh settings file of 2,000–5,000 entries (copied into the embedded store) every 90 s. A client only

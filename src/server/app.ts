@@ -64,6 +64,8 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
     // A client has this long to send a whole request (headers and body); a slow sender is cut off
     // (408) rather than holding a socket and its buffered body (docs/quotas.md).
     requestTimeout: REQUEST_TIMEOUT_MS,
+    // A request without Host is refused by HostGuard in the AWS error shape, not by Node's bare 400.
+    http: { requireHostHeader: false },
     routerOptions: { maxParamLength: 4096, ignoreTrailingSlash: false },
     return503OnClosing: true,
     // The router's own refusals (a path that is not valid percent-encoding, a label over
@@ -163,6 +165,9 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
+      // Read the rest of the body and discard it (the request timeout bounds how long), so the client
+      // is not reset while still sending and actually receives this answer.
+      req.raw.resume();
       return sendError(reply, 'ValidationException', 400, `The request body is larger than ${limit} bytes, the most this operation takes`);
     }
     // The store is busy (another writer holds it) or out of space: the client may retry (docs/errors.md).

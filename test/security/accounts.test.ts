@@ -17,7 +17,7 @@ import { tempDir } from '../support/paths.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { eventually } from '../support/wait.js';
 import { createWorkflow, cwlZip } from '../support/workflows.js';
-import { keyClient, sdkError, writeCredentials, type Key } from './helpers.js';
+import { assertAwsError, keyClient, sdkError, send, sign, writeCredentials, type Key } from './helpers.js';
 
 const A: Key = { accessKeyId: 'AKIAACCOUNTA0000001', secretAccessKey: 'account-a/secret+0=', accountId: '111111111111' };
 /** A second key of account A: a key is not an account. */
@@ -199,6 +199,13 @@ describe('two accounts on one server', () => {
       b.send(new ListRunsInBatchCommand({ batchId: UNKNOWN })), [UNKNOWN]);
     await notFoundLikeUnknown('ListRunsInBatch runId filter', b.send(new ListRunsInBatchCommand({ batchId: ra.batch, runId: ra.run })), [ra.batch],
       b.send(new ListRunsInBatchCommand({ batchId: UNKNOWN, runId: ra.run })), [UNKNOWN]);
+    // GetWorkflowDefinition (omicsd's own download behind export=DEFINITION), hand-signed as B.
+    const definition = async (key: Key, id: string) => send(srv.url, await sign(srv.url, { method: 'GET', path: `/workflow/${id}/definition`, headers: {} }, key));
+    const [defA, defU] = [await definition(B, ra.wf), await definition(B, UNKNOWN)];
+    assertAwsError(defA, 'ResourceNotFoundException', 404);
+    assertAwsError(defU, 'ResourceNotFoundException', 404);
+    assert.equal(shape(defA.json.message, [ra.wf]), shape(defU.json.message, [UNKNOWN]));
+    assert.equal((await definition(A, ra.wf)).status, 200);
     // And A, for contrast, gets them all.
     assert.equal((await a.send(new GetRunTaskCommand({ id: ra.run, taskId: ra.task }))).taskId, ra.task);
     // B's own task, through A's view: not found either.

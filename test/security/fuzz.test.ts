@@ -29,7 +29,7 @@ import { createWorkflow, cwlTool, cwlZip } from '../support/workflows.js';
 import { keyClient, queryString, sign, writeCredentials, type Key } from './helpers.js';
 
 const SEED = 20261202;
-fc.configureGlobal({ seed: SEED, numRuns: 100, endOnFailure: false });
+fc.configureGlobal({ seed: SEED, numRuns: 100, endOnFailure: false, includeErrorInReport: true });
 /** Cases per property; FUZZ_SCALE=2 doubles them all. */
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
@@ -362,7 +362,13 @@ function problems(r: Resp | undefined, method: string): string[] {
 /** Failures seen, by kind; FUZZ_COLLECT=1 logs them all and goes on instead of failing at the first. */
 const COLLECT = process.env.FUZZ_COLLECT === '1';
 const collected = new Map<string, { count: number; example: string }>();
+/** Answers seen per property, by status and error type (printed at the end: what the cases reached). */
+const tally = new Map<string, Map<string, number>>();
+let property = '';
 function expectOk(r: Resp | undefined, method: string, what: () => string) {
+  const key = r ? `${r.status}${r.headers['x-amzn-errortype'] ? ` ${r.headers['x-amzn-errortype']}` : ''}` : 'none';
+  if (!tally.has(property)) tally.set(property, new Map());
+  tally.get(property)!.set(key, (tally.get(property)!.get(key) ?? 0) + 1);
   const p = problems(r, method);
   if (!p.length) return;
   const kind = `${p[0].replace(/[0-9]+/g, 'N').slice(0, 60)} (${r?.status} ${r?.headers['x-amzn-errortype'] ?? ''})`;
@@ -612,6 +618,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
       console.log(`# fuzz failures by kind (${collected.size}):`);
       for (const [kind, c] of collected) console.log(`#  ${c.count}× ${kind}\n#     e.g. ${c.example}`);
     }
+    for (const [name, counts] of tally) console.log(`# answers, ${name}: ${[...counts].sort((x, y) => y[1] - x[1]).map(([k, n]) => `${n}× ${k}`).join(', ')}`);
     const codes = await Promise.all([S?.srv.stop(), O?.srv.stop()]);
     console.log(`# fuzz: ${((Date.now() - started) / 1000).toFixed(1)} s; max RSS with credentials ${S?.rssMaxMb.toFixed(0)} MB, without ${O?.rssMaxMb.toFixed(0)} MB`);
     assert.deepEqual(codes, [0, 0], 'both servers stop cleanly');
@@ -625,7 +632,11 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   /** Fills the path template with each label from `label`. */
   const fill = (op: Op, label: (name: string) => string) => op.path.replace(/\{(\w+)\}/g, (_m, name: string) => label(name));
 
+  /** A body of `n` bytes (`{"x":"yyy…"}`) that reports itself by its size, not its bytes, in counterexamples. */
+  const big = (n: number) => Object.assign(Buffer.from(`{"x":"${'y'.repeat(n - 8)}"}`), { [fc.toStringMethod]: () => `<{"x":"yyy…"} body of ${n} bytes>` });
+
   test('malformed bodies on every operation (signed): bad JSON, non-objects, deep nesting, bad UTF-8, size limits', async () => {
+    property = 'malformed bodies on every operation (signed)';
     const bodies = fc.oneof(
       fc.constantFrom('{', '}', '{"a":}', '{"a":1,}', "{'a':1}", '{"a":1}{"b":2}', '[', '"\\ud800"', '"\\u12"', 'nul', 'NaN', '-', '1e', '{"a":1e400}',
         '[]', '[{}]', '1', '"s"', 'true', 'null', ' ', '\ufeff{}', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}', '{"a":"\\u0000"}',
@@ -635,7 +646,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
       fc.integer({ min: 60, max: 70 }).map((n) => Buffer.from(`{"parameters":${'{"a":'.repeat(n)}1${'}'.repeat(n)}}`)),
       fc.uint8Array({ minLength: 1, maxLength: 200 }).map((b) => Buffer.from(b)),
       fc.constantFrom(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d]), Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]), Buffer.from('{"a":"\xed\xa0\x80"}', 'latin1')),
-      fc.constantFrom(1024 * 1024 - 2, 1024 * 1024 + 10, 4 * 1024 * 1024 + 10).map((n) => Buffer.from(`{"x":"${'y'.repeat(n - 8)}"}`)),
+      fc.constantFrom(1024 * 1024 - 2, 1024 * 1024 + 10, 4 * 1024 * 1024 + 10).map((n) => big(n)),
     );
     await fc.assert(fc.asyncProperty(fc.constantFrom(...OPS), bodies, fc.nat(), fc.constantFrom(0, 1), async (op, body, i, who) => {
       const wirePath = fill(op, (name) => encodeURIComponent(realLabel(name, S.pools[who], i)));
@@ -651,6 +662,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   });
 
   test('wrong JSON types, hostile values and extra members for every member of every body (signed)', async () => {
+    property = 'wrong JSON types, hostile values and extra members for every member of every body (signed)';
     const bodyOps = OPS.filter((o) => o.body);
     const mutation = fc.record({
       op: fc.constantFrom(...bodyOps),
@@ -681,6 +693,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   });
 
   test('odd path labels on every labelled operation (signed, and raw without credentials)', async () => {
+    property = 'odd path labels on every labelled operation (signed, and raw without credentials)';
     const labelled = OPS.filter((o) => o.path.includes('{'));
     await fc.assert(fc.asyncProperty(fc.constantFrom(...labelled), oddLabel, fc.nat(), fc.constantFrom(0, 1), fc.boolean(), async (op, label, i, who, signed) => {
       const t = signed ? S : O;
@@ -712,6 +725,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   });
 
   test('query strings: repeated, unknown and garbage keys and values on every operation', async () => {
+    property = 'query strings';
     const entry = (op: Op) => fc.tuple(queryKey(op.query ?? []), fc.array(queryValue, { minLength: 1, maxLength: 3 }));
     const opAndQuery = fc.constantFrom(...OPS).chain((op) => fc.tuple(fc.constant(op), fc.array(entry(op), { minLength: 1, maxLength: 6 })));
     await fc.assert(fc.asyncProperty(opAndQuery, fc.nat(), fc.constantFrom(0, 1), async ([op, entries], i, who) => {
@@ -751,6 +765,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   });
 
   test('wrong methods and content types on every path', async () => {
+    property = 'wrong methods and content types on every path';
     const methods = fc.constantFrom('GET', 'POST', 'DELETE', 'PUT', 'PATCH', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND', 'MKCOL', 'SEARCH', 'PURGE', 'FOO', 'get', 'G\u00e9T');
     const contentTypes = fc.option(fc.constantFrom('text/plain', 'application/json', 'application/json; charset=latin1', 'application/x-www-form-urlencoded',
       'multipart/form-data; boundary=x', '', ';', 'application/json, text/plain', 'application/json;;;', 'application/jsonx', 'application/*', '*/*',
@@ -780,6 +795,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   });
 
   test('raw HTTP garbage: request lines, headers, framing', async () => {
+    property = 'raw HTTP garbage';
     const host = () => new URL(O.srv.url).host;
     const garbage = fc.oneof(
       fc.constantFrom(
@@ -817,6 +833,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   });
 
   test('malformed Authorization headers and signatures', async () => {
+    property = 'malformed Authorization headers and signatures';
     const auth = fc.oneof(
       fc.constantFrom('', 'AWS4-HMAC-SHA256', 'AWS4-HMAC-SHA256 ', 'AWS4-HMAC-SHA256 Credential=,SignedHeaders=,Signature=', 'Bearer x', 'AWS4-ECDSA-P256-SHA256 Credential=x',
         'AWS4-HMAC-SHA256 Credential=AKIAFUZZA0000000001/20260101/us-east-1/omics/aws4_request, SignedHeaders=host, Signature=00',
@@ -849,6 +866,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   });
 
   test('the official SDK with well-formed but hostile values, as either account', async () => {
+    property = 'the official SDK with well-formed but hostile values, as either account';
     const str = hostileString;
     const num = fc.oneof(fc.integer(), fc.constantFrom(0, -1, 100001, 2 ** 31, Number.MAX_SAFE_INTEGER, 1e21, NaN, Infinity, -Infinity, 0.5, -0));
     const doc = fc.oneof(fc.jsonValue({ maxDepth: 4 }), fc.dictionary(str, str, { maxKeys: 4 }),
@@ -962,6 +980,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   });
 
   test('hostile definition zips: every workflow leaves CREATING, the server stays up', async () => {
+    property = 'hostile definition zips';
     const names = fc.oneof(fc.constantFrom('main.cwl', '__proto__', 'constructor', 'toString', '../x.cwl', '/abs.cwl', 'a/b.cwl', 'a', 'a/', 'a/b/../../../c.cwl', 'é.cwl', '🧬.wdl',
       'main.nf', 'x.wdl', 'C:\\x.cwl', 'a\\..\\..\\b.cwl', `${'d/'.repeat(100)}deep.cwl`), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }));
     const contents = fc.oneof(
