@@ -68,10 +68,12 @@ export class OmicsService {
       : new SimulatedExecutor(applier, config.simRunMs);
     store.runs.onDeleted((runId) => executor.forget(runId));
     scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log);
-    const runs = new RunService(store, config, buckets, scheduler, executor);
-    const workflows = new WorkflowService(store, objects, log);
+    // Buckets each account may name, from the credentials file (read again on SIGHUP).
+    const bucketScope = (account: string) => security.credentials?.bucketsOf(account);
+    const runs = new RunService(store, config, buckets, scheduler, executor, bucketScope);
+    const workflows = new WorkflowService(store, objects, log, bucketScope);
     const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, buckets, maxRuns: config.maxRuns, share, log });
-    const batches = new BatchService(store, objects, pipeline, log);
+    const batches = new BatchService(store, objects, pipeline, log, bucketScope);
 
     await workflows.recover();
     const active = await store.runs.listInStatus(ACTIVE_RUN_STATUSES);

@@ -472,3 +472,26 @@ describe('quotas are per account', () => {
     }
   });
 });
+
+describe('an account restricted to its buckets', () => {
+  test('names no other bucket in outputUri, inputs, settings files or definitionUri: they answer as missing buckets', async (t) => {
+    const C: Key = { accessKeyId: 'AKIAACCOUNTC0000001', secretAccessKey: 'account-c-secret', accountId: '333333333333', buckets: ['bucket-c'] };
+    const dir = tempDir();
+    const server = await startServer(['--credentials', writeCredentials(dir, [A, C])], dir);
+    t.after(() => server.stop());
+    const c = keyClient(server.url, C);
+    const a = keyClient(server.url, A);
+    const wf = await createWorkflow(c, { definitionZip: ZIP });
+    const missing = (bucket: string) => (err: Error) => err.name === 'ResourceNotFoundException' && err.message === `The specified bucket does not exist: s3://${bucket}`;
+    await assert.rejects(c.send(new StartRunCommand(runInput(wf, { outputUri: 's3://bucket-a/out/' }))), missing('bucket-a'));
+    await assert.rejects(c.send(new StartRunCommand(runInput(wf, { outputUri: 's3://bucket-c/out/', parameters: { msg: 's3://bucket-a/secret.txt', ...QUICK } }))), missing('bucket-a'));
+    const fromFile = batchInput(wf, { batchRunSettings: { s3UriSettings: 's3://bucket-a/settings.json' } });
+    fromFile.defaultRunSetting!.outputUri = 's3://bucket-c/batches/';
+    await assert.rejects(c.send(new StartRunBatchCommand(fromFile)), missing('bucket-a'));
+    await assert.rejects(c.send(new StartRunBatchCommand(batchInput(wf))), missing('acct-out'));
+    await assert.rejects(c.send(new CreateWorkflowCommand({ definitionUri: 's3://bucket-a/wf.zip' })), missing('bucket-a'));
+    // Its own bucket works, and an unrestricted account is not limited.
+    await c.send(new StartRunCommand(runInput(wf, { outputUri: 's3://bucket-c/out/', parameters: { msg: 's3://bucket-c/in.txt', ...QUICK } })));
+    await a.send(new StartRunCommand(runInput(await createWorkflow(a, { definitionZip: ZIP }), { outputUri: 's3://bucket-a/out/', parameters: { msg: 'x', ...QUICK } })));
+  });
+});

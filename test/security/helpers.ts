@@ -13,6 +13,8 @@ export interface Key {
   accessKeyId: string;
   secretAccessKey: string;
   accountId: string;
+  /** The buckets the account is restricted to, when any. */
+  buckets?: string[];
 }
 
 export function writeCredentials(dir: string, keys: Key[], name = 'credentials.json') {

@@ -7,6 +7,7 @@ import { requestHash } from '../hash.js';
 import { createdRecord, replayed } from '../idempotency.js';
 import { newUuid } from '../ids.js';
 import type { BatchRecord } from '../model.js';
+import { requireBucket, type BucketScope } from '../bucket-access.js';
 import { RunReferences } from '../runs/run-references.js';
 import { checkOutputUri } from '../runs/run-inputs.js';
 import type { StartRunBatchInput } from '../run-settings.js';
@@ -17,7 +18,9 @@ const MAX_SETTINGS_BYTES = 6 * 1000 ** 3;
 
 /** The synchronous half of the batch API: acceptance, reads and the status-gated cancel/delete calls. */
 export class BatchService {
-  constructor(private store: Store, private objects: ObjectStore, private pipeline: BatchPipeline, private log: Logger) {}
+  constructor(
+    private store: Store, private objects: ObjectStore, private pipeline: BatchPipeline, private log: Logger, private buckets: BucketScope = () => undefined,
+  ) {}
 
   /** Validates what can be checked at once, records the batch as CREATING and leaves the rest to the pipeline. */
   async start(account: string, input: StartRunBatchInput, raw: Record<string, unknown>): Promise<BatchRecord> {
@@ -39,7 +42,9 @@ export class BatchService {
     await refs.requireRunGroup(d.runGroupId);
 
     let s3Etag: string | undefined;
+    requireBucket(this.buckets, account, d.outputUri);
     if (settings.s3UriSettings !== undefined) {
+      requireBucket(this.buckets, account, settings.s3UriSettings);
       const head = await this.objects.head(parseS3Uri(settings.s3UriSettings, 'batchRunSettings.s3UriSettings'));
       if (head.size > MAX_SETTINGS_BYTES) throw validationError(`The s3UriSettings object is ${head.size} bytes; the maximum is 6 GB`);
       s3Etag = head.etag;

@@ -8,6 +8,7 @@ import { newUuid } from '../ids.js';
 import { ACTIVE_RUN_STATUSES, type RunRecord, type TaskStatus } from '../model.js';
 import { parameterProblem } from './parameters.js';
 import { runQuotaExceeded, startRunThrottled } from '../quotas.js';
+import { requireBucket, requireBucketsIn, type BucketScope } from '../bucket-access.js';
 import { RunReferences } from './run-references.js';
 import { checkOutputUri, checkRunInputs, resolveInputRoots, type InputRules } from './run-inputs.js';
 import type { BatchRunInput, StartRunInput } from '../run-settings.js';
@@ -26,6 +27,7 @@ export class RunService {
     private buckets: AccountBuckets,
     private scheduler: Scheduler,
     private executor: Executor,
+    private bucketScope: BucketScope = () => undefined,
   ) {
     this.inputRules = { localInputRoots: resolveInputRoots(config.localInputRoots) };
   }
@@ -47,6 +49,8 @@ export class RunService {
     if (problem) throw validationError(problem);
     checkRunInputs(input.parameters, workflow.doc.pathInputs, this.inputRules);
     checkOutputUri(input.outputUri);
+    requireBucket(this.bucketScope, account, input.outputUri);
+    requireBucketsIn(this.bucketScope, account, input.parameters);
     return {
       accountId: account,
       uuid: newUuid(),

@@ -9,6 +9,7 @@ import { createdRecord, replayed } from '../idempotency.js';
 import { newUuid } from '../ids.js';
 import type { Json, ParameterSpec, Tags, WorkflowEngine, WorkflowRecord } from '../model.js';
 import { inspectDefinition } from './inspect-definition.js';
+import { requireBucket, type BucketScope } from '../bucket-access.js';
 
 const MAX_ZIP_BYTES = 4.4 * 1024 * 1024;
 const MAX_URI_BYTES = 100 * 1024 * 1024;
@@ -35,7 +36,7 @@ export interface CreateWorkflowRequest {
 
 /** CreateWorkflow and friends. A workflow is CREATING until its definition is inspected, then ACTIVE or FAILED. */
 export class WorkflowService {
-  constructor(private store: Store, private objects: ObjectStore, private log: Logger) {}
+  constructor(private store: Store, private objects: ObjectStore, private log: Logger, private buckets: BucketScope = () => undefined) {}
 
   async create(account: string, input: CreateWorkflowRequest, raw: Record<string, unknown>): Promise<WorkflowRecord> {
     const hash = requestHash(raw);
@@ -50,6 +51,7 @@ export class WorkflowService {
       if (definition.length === 0) throw validationError('definitionZip is empty');
       if (definition.length > MAX_ZIP_BYTES) throw validationError(`definitionZip is ${definition.length} bytes; the maximum is 4.4 MB (use definitionUri for larger definitions)`);
     } else {
+      requireBucket(this.buckets, account, input.definitionUri);
       const loc = parseS3Uri(input.definitionUri!, 'definitionUri');
       const head = await this.objects.head(loc);
       if (head.size > MAX_URI_BYTES) throw validationError(`The object at definitionUri is ${head.size} bytes; the maximum is 100 MB`);

@@ -7,6 +7,8 @@ export interface Credential {
   secretAccessKey: string;
   /** The account the key acts as: its id goes into every ARN the caller creates or reads. */
   accountId: string;
+  /** The only buckets the account may name in s3:// URIs; absent = any (docs/security.md, "Accounts"). */
+  buckets?: string[];
 }
 
 /** A credentials file that cannot be used; the message names the file and the problem, never a secret. */
@@ -48,7 +50,11 @@ export function parseCredentials(text: string, file: string): Map<string, Creden
     if (!ACCESS_KEY_ID.test(accessKeyId)) throw bad(`${where}.accessKeyId may only contain letters, digits and _+=.@- (1 to 128 of them)`);
     if (!/^[0-9]{12}$/.test(accountId)) throw bad(`${where}.accountId must be 12 digits, got "${accountId}"`);
     if (keys.has(accessKeyId)) throw bad(`${where}.accessKeyId "${accessKeyId}" is a duplicate`);
-    keys.set(accessKeyId, { accessKeyId, secretAccessKey, accountId });
+    const buckets = e.buckets;
+    if (buckets !== undefined && (!Array.isArray(buckets) || buckets.some((b) => typeof b !== 'string' || !/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(b)))) {
+      throw bad(`${where}.buckets must be an array of S3 bucket names`);
+    }
+    keys.set(accessKeyId, { accessKeyId, secretAccessKey, accountId, ...(buckets ? { buckets: buckets as string[] } : {}) });
   });
   return keys;
 }
@@ -84,6 +90,17 @@ export class CredentialSet {
 
   lookup(accessKeyId: string): Credential | undefined {
     return this.keys.get(accessKeyId);
+  }
+
+  /** The buckets an account may use: the union of its keys' `buckets`, or undefined when none of its keys lists any. */
+  bucketsOf(accountId: string): ReadonlySet<string> | undefined {
+    let out: Set<string> | undefined;
+    for (const key of this.keys.values()) {
+      if (key.accountId !== accountId || !key.buckets) continue;
+      out ??= new Set();
+      for (const b of key.buckets) out.add(b);
+    }
+    return out;
   }
 
   /** Re-reads the file (SIGHUP). Returns whether the new keys are in use. */
