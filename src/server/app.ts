@@ -165,8 +165,9 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
-      // Read the rest of the body and discard it (the request timeout bounds how long), so the client
-      // is not reset while still sending and actually receives this answer.
+      // Read the rest of the body and discard it (the request timeout bounds how long) instead of
+      // closing at once as Fastify would: a client still sending would be reset and lose this answer.
+      reply.removeHeader('connection');
       req.raw.resume();
       return sendError(reply, 'ValidationException', 400, `The request body is larger than ${limit} bytes, the most this operation takes`);
     }

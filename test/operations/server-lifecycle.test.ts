@@ -142,8 +142,9 @@ describe('the log tells what happened', () => {
     await waitBatchStatus(c, batch.id!, ['PROCESSED']);
     const lines = await eventually(() => {
       const parsed = server.stderr().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { msg: string; [k: string]: unknown });
-      return parsed.some((l) => l.event === 'allRunsFinished') && parsed;
-    }, 5000, 'the PROCESSED line');
+      // The failed run's line is written once its record is read back, so it may follow the PROCESSED one.
+      return parsed.some((l) => l.event === 'allRunsFinished') && parsed.some((l) => /FAILED: disk full/.test(String(l.msg))) && parsed;
+    }, 10000, 'the PROCESSED line and the failed run\'s line');
     const msgs = lines.map((l) => l.msg);
     const id = batch.id!;
     for (const expected of [
