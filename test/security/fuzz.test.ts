@@ -652,6 +652,10 @@ describe('fuzzing every operation', { concurrency: false }, () => {
       const wirePath = fill(op, (name) => encodeURIComponent(realLabel(name, S.pools[who], i)));
       const method = op.method === 'GET' ? 'POST' : op.method; // GET routes get their body through POST 404s and DELETE bodies alike
       const r = await signedSend(S.srv.url, S.keys[who], op.body ? 'POST' : method, wirePath, {}, { 'content-type': 'application/json' }, body);
+      // A client still sending a body over the operation's limit may see the connection end before it
+      // reads the 400 (HTTP allows a server to close such a connection): refused either way, and the
+      // server lives on (checkAlive below). Every other request must get an answer.
+      if (!r && body.length > 1024 * 1024) return;
       expectOk(r, op.method, () => `${op.op} ${wirePath} body ${show(body.toString('latin1'), 120)}`);
       if (r && r.status >= 400 && r.status !== 404 && r.headers['x-amzn-errortype'] !== 'ValidationException' && op.body && !/^(\{|null| |\ufeff)/.test(body.toString())) {
         // A body that is not a JSON object is a ValidationException (docs/api.md, "Requests"), whatever the operation.
