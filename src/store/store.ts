@@ -92,6 +92,8 @@ export interface BatchTable {
   get(id: string, account: AccountScope): Promise<BatchRecord | undefined>;
   list(filter: BatchFilter, page: PageRequest): Promise<BatchRecord[]>;
   idsInStatus(statuses: readonly BatchStatus[]): Promise<string[]>;
+  /** The batches in a status with their accounts only (no settings read or parsed): cheap to ask often. */
+  ownersInStatus(status: BatchStatus): Promise<{ id: string; accountId: string }[]>;
   /** Applies a named transition of the batch state machine atomically. */
   transition(id: string, name: BatchTransitionName, args: BatchTransitionArgs): Promise<BatchTransitionResult>;
   /** Tells `listener` of every batch transition, wherever it was made, once it is committed. */
@@ -153,7 +155,7 @@ export interface RunEventStore {
 
 /** What the batch pipeline (ingest, submission, walkers) reads and writes. */
 export interface BatchPipelineStore extends ReferenceStore {
-  batches: Pick<BatchTable, 'get' | 'idsInStatus' | 'transition' | 'purgeDeleted'>;
+  batches: Pick<BatchTable, 'get' | 'idsInStatus' | 'ownersInStatus' | 'transition' | 'purgeDeleted'>;
   entries: BatchEntryTable;
 }
 

@@ -102,21 +102,22 @@ export class BatchPipeline {
 
   private async submitStep(): Promise<boolean> {
     const { store, buckets } = this.deps;
-    const ids = await store.batches.idsInStatus(['SUBMITTING']);
-    if (!ids.length) return false;
+    const owners = await store.batches.ownersInStatus('SUBMITTING');
+    if (!owners.length) return false;
     // One chunk per turn and batches take turns, so a 100,000-run batch does not starve a small one.
     let waitMs = Infinity;
-    for (let tried = 0; tried < ids.length; tried++) {
-      const batch = await store.batches.get(ids[this.rotation++ % ids.length], null);
-      if (!batch || batch.status !== 'SUBMITTING') continue;
-      // Each account draws on its own StartRun bucket.
-      const bucket = buckets.for(batch.accountId);
+    for (let tried = 0; tried < owners.length; tried++) {
+      const { id, accountId } = owners[this.rotation++ % owners.length];
+      // Each account draws on its own StartRun bucket; a batch is read only once it has tokens.
+      const bucket = buckets.for(accountId);
       const granted = bucket.take(SUBMIT_CHUNK);
       if (granted === 0) {
         waitMs = Math.min(waitMs, bucket.msUntilNext());
         continue;
       }
-      bucket.giveBack(granted - (await this.submitChunk(batch, granted)));
+      const batch = await store.batches.get(id, null);
+      const used = batch?.status === 'SUBMITTING' ? await this.submitChunk(batch, granted) : 0;
+      bucket.giveBack(granted - used);
       return true;
     }
     if (waitMs < Infinity) await this.submitLoop.sleep(Math.max(5, waitMs));

@@ -59,6 +59,11 @@ export class SqliteBatches implements BatchTable {
     return (this.db.prepared(`SELECT id FROM batches WHERE status IN (${inList(statuses)}) ORDER BY id`).pluck().all() as number[]).map(String);
   }
 
+  async ownersInStatus(status: BatchStatus) {
+    return (this.db.prepared('SELECT id, account_id FROM batches WHERE status = ? ORDER BY id').all(status) as Row[])
+      .map((r) => ({ id: String(r.id), accountId: r.account_id as string }));
+  }
+
   async transition(id: string, name: BatchTransitionName, args: BatchTransitionArgs) {
     return this.state.apply(id, name, args);
   }
