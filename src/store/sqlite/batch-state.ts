@@ -91,8 +91,12 @@ export class CounterDeltas {
   /** Writes the summed changes; caller holds the transaction. */
   write() {
     for (const [batchId, cols] of this.byBatch) {
-      const sets = [...cols].filter(([, n]) => n !== 0).map(([col, n]) => `${col} = ${col} + ${n}`);
-      if (sets.length) this.db.prepared(`UPDATE batches SET ${sets.join(', ')} WHERE id = ?`).run(batchId);
+      const moved = [...cols].filter(([, n]) => n !== 0);
+      if (!moved.length) continue;
+      // Amounts are bound, not written into the SQL: statements are cached by their text, and only
+      // the (few) combinations of columns may make new ones.
+      const sets = moved.map(([col]) => `${col} = ${col} + ?`).join(', ');
+      this.db.prepared(`UPDATE batches SET ${sets} WHERE id = ?`).run(...moved.map(([, n]) => n), batchId);
     }
     this.byBatch.clear();
   }

@@ -186,8 +186,10 @@ export class SqliteRuns implements RunTable {
   }
 
   async queued(limit: number, excludeGroups: string[]) {
-    const exclude = excludeGroups.length ? `AND (run_group_id IS NULL OR run_group_id NOT IN (${excludeGroups.map(Number).join(',')}))` : '';
-    const rows = this.db.prepared(`SELECT * FROM runs INDEXED BY runs_queue WHERE status = 'PENDING' ${exclude} ORDER BY priority DESC, id LIMIT ?`).all(limit) as Row[];
+    // The groups are bound as one JSON array, so this is one cached statement whatever they are.
+    const rows = this.db.prepared(`SELECT * FROM runs INDEXED BY runs_queue WHERE status = 'PENDING'
+        AND (run_group_id IS NULL OR run_group_id NOT IN (SELECT value FROM json_each(?))) ORDER BY priority DESC, id LIMIT ?`)
+      .all(JSON.stringify(excludeGroups.map(Number)), limit) as Row[];
     return rows.map(fromRow);
   }
 
