@@ -27,6 +27,7 @@ import { startServer, type RunningServer } from '../support/server.js';
 import { eventually, sleep } from '../support/wait.js';
 import { createWorkflow, cwlTool, cwlZip } from '../support/workflows.js';
 import { keyClient, queryString, sign, writeCredentials, type Key } from './helpers.js';
+import { prng } from '../support/prng.js';
 
 const SEED = 20261202;
 fc.configureGlobal({ seed: SEED, numRuns: 100, endOnFailure: false, includeErrorInReport: true });
@@ -417,17 +418,6 @@ async function checkAlive(t: Target) {
   assert.ok(rss < RSS_LIMIT_MB, `omicsd RSS ${rss.toFixed(0)} MB is over ${RSS_LIMIT_MB} MB`);
 }
 
-/** A small seeded PRNG for the valid traffic (mulberry32). */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sdkStatus = async (p: Promise<any>): Promise<{ status?: number; name?: string; out?: any }> => {
   try {

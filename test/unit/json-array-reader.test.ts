@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {
   ElementLocator, JsonArrayFormatError, findJsonSyntaxError, readJsonArrayElements, readJsonArrayElementsWithOffsets, type LocatedElement, type TextPosition,
 } from '../../src/settings/json-array-reader.js';
+import { prng } from '../support/prng.js';
 
 type Chunk = Buffer | Uint8Array | string;
 
@@ -232,17 +233,6 @@ describe('readJsonArrayElements: errors', () => {
   });
 });
 
-// Deterministic PRNG (mulberry32).
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function generate(rand: () => number, depth: number): unknown {
   const int = (n: number): number => Math.floor(rand() * n);

@@ -83,19 +83,13 @@ export class SqliteRuns implements RunTable {
    * Moves a run from `from` to `to`; its batch's run counters move by the same step, either at once
    * or, when `deltas` is given, summed for one write at the end of the caller's transaction.
    */
-  private move(id: number | string, batchId: number | null, from: RunStatus, to: RunStatus, set: RunMove, deltas?: CounterDeltas, account?: string) {
+  private move(id: number | string, batchId: number | null, from: RunStatus, to: RunStatus, set: RunMove, deltas?: CounterDeltas) {
     const { startTime, stopTime } = runTimes(to, set.at, set.startTime);
     this.db.prepared(`UPDATE runs SET status = @to, start_time = coalesce(start_time, @startTime), stop_time = coalesce(stop_time, @stopTime),
             status_message = coalesce(@statusMessage, status_message), failure_reason = coalesce(@failureReason, failure_reason)
             WHERE id = @id`).run({
       id, to, startTime: startTime ?? null, stopTime: stopTime ?? null, statusMessage: set.statusMessage ?? null, failureReason: set.failureReason ?? null,
     });
-    if (to === 'DELETED') {
-      this.addLiveRuns(account ?? (this.db.prepared('SELECT account_id FROM runs WHERE id = ?').pluck().get(id) as string), -1);
-      this.db.onCommit(() => {
-        for (const listener of this.deletedListeners) listener(String(id));
-      });
-    }
     if (batchId == null) return;
     const d = deltas ?? new CounterDeltas(this.db);
     d.move(batchId, from, to);
@@ -177,7 +171,12 @@ export class SqliteRuns implements RunTable {
     const r = this.db.prepared('SELECT id, status, batch_id, account_id FROM runs WHERE id = ?').get(id) as Row | undefined;
     if (!r || r.status === 'DELETED') return 'missing';
     if (!DELETABLE_RUN_STATUSES.includes(r.status)) return r.status;
-    this.move(r.id, r.batch_id, r.status, 'DELETED', { at: Date.now() }, undefined, r.account_id);
+    this.move(r.id, r.batch_id, r.status, 'DELETED', { at: Date.now() });
+    // A deleted run no longer counts against its account's quota, and what omicsd keeps of it goes.
+    this.addLiveRuns(r.account_id, -1);
+    this.db.onCommit(() => {
+      for (const listener of this.deletedListeners) listener(String(r.id));
+    });
     return 'deleted';
   }
 
