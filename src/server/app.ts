@@ -1,14 +1,16 @@
-import Fastify, { LogController, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from 'pino';
+import { cloudWatchLogs } from '../api/log-events.js';
 import { routes } from '../api/routes.js';
 import { DEFAULT_BODY_LIMIT, type ApiRequest, type Services } from '../api/route.js';
+import { resolveTarget, targetErrorBody, type ResolvedTarget, type TargetService } from '../api/targets.js';
 import { ERROR_STATUS, ServiceError, throttled, validationError, type ErrorType } from '../domain/errors.js';
 import { AccountBuckets } from '../domain/token-bucket.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from '../domain/validation.js';
 import { ObjectStoreError } from '../objectstore/object-store.js';
-import { SigV4Verifier, type PendingSignature } from './auth/sigv4-verifier.js';
+import { SERVICE, SigV4Verifier, type PendingSignature } from './auth/sigv4-verifier.js';
 import { RequestRefused, errorBody, rawErrorResponse } from './errors.js';
 import { HostGuard, checkContentType } from './request-guards.js';
 import type { EdgeSecurity } from './security.js';
@@ -26,8 +28,17 @@ const OBJECT_ERROR_TYPE: Record<ObjectStoreError['kind'], ErrorType> = {
   Changed: 'ConflictException',
 };
 
-function sendError(reply: FastifyReply, type: ErrorType | string, status: number, message: string) {
+/** The awsJson1_1 services answered at `POST /` by X-Amz-Target (src/api/targets.ts, docs/api.md "Run logs"). */
+const TARGET_SERVICES: readonly TargetService[] = [cloudWatchLogs];
+const TARGET_MEDIA_TYPES = new Map(TARGET_SERVICES.map((t) => [t, new Set([t.contentType])]));
+
+/** An error in the AWS shape: omicsd's (restJson1), or that of `service` for its operations. */
+function sendError(reply: FastifyReply, type: ErrorType | string, status: number, message: string, service?: TargetService) {
   if (!reply.hasHeader('x-amzn-RequestId')) reply.header('x-amzn-RequestId', randomUUID());
+  if (service) {
+    const e = service.error(type, status);
+    return reply.code(e.status).header('x-amzn-errortype', e.type).type(service.contentType).send(targetErrorBody(e.type, message));
+  }
   return reply
     .code(status)
     .header('x-amzn-errortype', type)
@@ -52,9 +63,11 @@ function decodeBody(raw: unknown): Record<string, unknown> {
 
 /**
  * The restJson1 HTTP surface: routes purely on method and path, answers with the modelled status
- * codes and AWS-shaped errors. Before any route runs, every request passes the edge checks of
- * docs/security.md: Host and Origin name this service, a body is JSON, and — with `--credentials`
- * — a valid SigV4 signature, which names the caller's account.
+ * codes and AWS-shaped errors. Besides, `POST /` answers the awsJson1_1 operations of TARGET_SERVICES
+ * by their X-Amz-Target (CloudWatch Logs' GetLogEvents, for run logs). Before any route runs, every
+ * request passes the edge checks of docs/security.md: Host and Origin name this service, a body is
+ * JSON, and — with `--credentials` — a valid SigV4 signature for the operation's service, which names
+ * the caller's account.
  */
 export function buildApp(services: Services, log: Logger, security: EdgeSecurity = { listenHost: services.config.host, allowedHosts: services.config.allowedHosts ?? [] }) {
   const app = Fastify({
@@ -93,6 +106,22 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
   const verifier = credentials ? new SigV4Verifier({ region: services.config.region, lookup: (id) => credentials.lookup(id) }) : undefined;
   const pending = new WeakMap<object, PendingSignature>();
   const accounts = new WeakMap<object, string>();
+  // The awsJson1_1 service (and operation) a `POST /` names in X-Amz-Target, known before anything is checked.
+  const targets = new WeakMap<object, ResolvedTarget>();
+  /** The service whose error shape a request's errors take: that of an awsJson1_1 operation, else omicsd's. */
+  const errorShape = (req: FastifyRequest) => {
+    const t = targets.get(req);
+    return t?.operation ? t.service : undefined;
+  };
+  const unknownOperation = (req: FastifyRequest, reply: FastifyReply) =>
+    sendError(reply, 'UnknownOperationException', ERROR_STATUS.UnknownOperationException, `No operation matches ${req.method} ${req.url.split('?')[0]}`);
+  const apiRequest = (req: FastifyRequest, method: string): ApiRequest => ({
+    host: req.headers.host ?? 'localhost',
+    account: accounts.get(req) ?? services.config.accountId,
+    params: req.params as Record<string, string>,
+    query: req.query as Record<string, string | string[]>,
+    body: method === 'POST' ? decodeBody(req.body) : {},
+  });
   app.removeAllContentTypeParsers();
   // The raw bytes are kept: JSON errors must be ours, and request signing covers the exact body.
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
@@ -100,9 +129,15 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
   // Header-only checks come before the body is read: a refused client cannot make omicsd buffer one.
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-amzn-RequestId', randomUUID());
+    const target = req.method === 'POST' && req.routeOptions.url === '/' ? resolveTarget(TARGET_SERVICES, req.headers['x-amz-target']) : undefined;
+    if (target) targets.set(req, target);
     guard.check(req.raw.rawHeaders, req.headers);
-    checkContentType(req.headers);
-    if (verifier) pending.set(req, verifier.precheck({ method: req.method, url: req.raw.url ?? req.url, rawHeaders: req.raw.rawHeaders }));
+    // An awsJson1_1 service's requests carry its own content type and are signed for its own name
+    // (docs/security.md); every other request is HealthOmics'.
+    checkContentType(req.headers, target ? TARGET_MEDIA_TYPES.get(target.service) : undefined);
+    if (verifier) {
+      pending.set(req, verifier.precheck({ method: req.method, url: req.raw.url ?? req.url, rawHeaders: req.raw.rawHeaders }, target?.service.signingName ?? SERVICE));
+    }
   });
   // The signature covers the exact body bytes, so it is checked once they are in.
   if (verifier) {
@@ -122,7 +157,7 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
   });
   // One line per request at debug level: `--log-level debug` shows the traffic.
   app.addHook('onResponse', async (req, reply) => {
-    const operation = (req.routeOptions.config as { operation?: string } | undefined)?.operation;
+    const operation = targets.get(req)?.operation?.name ?? (req.routeOptions.config as { operation?: string } | undefined)?.operation;
     log.debug({ operation, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10,
       requestId: reply.getHeader('x-amzn-RequestId') }, `${operation ?? req.method} ${reply.statusCode}`);
   });
@@ -134,14 +169,7 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
       config: { operation: route.operation },
       bodyLimit: route.bodyLimit ?? DEFAULT_BODY_LIMIT,
       handler: async (req, reply) => {
-        const apiReq: ApiRequest = {
-          host: req.headers.host ?? 'localhost',
-          account: accounts.get(req) ?? services.config.accountId,
-          params: req.params as Record<string, string>,
-          query: req.query as Record<string, string | string[]>,
-          body: route.method === 'POST' ? decodeBody(req.body) : {},
-        };
-        const out = await route.handler(apiReq, services);
+        const out = await route.handler(apiRequest(req, route.method), services);
         reply.code(route.status);
         if (Buffer.isBuffer(out)) return reply.type('application/zip').send(out);
         if (out === undefined) return reply.send();
@@ -150,18 +178,33 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
     });
   }
 
-  app.setNotFoundHandler((req, reply) =>
-    sendError(reply, 'UnknownOperationException', ERROR_STATUS.UnknownOperationException, `No operation matches ${req.method} ${req.url.split('?')[0]}`));
+  // awsJson1_1 operations: one path, the operation named by X-Amz-Target; an unknown one is answered as
+  // an unknown method and path are.
+  app.route({
+    method: 'POST',
+    url: '/',
+    config: { operation: 'X-Amz-Target' },
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    handler: async (req, reply) => {
+      const target = targets.get(req);
+      if (!target?.operation) return unknownOperation(req, reply);
+      const out = await target.operation.handler(apiRequest(req, 'POST'), services);
+      return reply.code(200).type(target.service.contentType).send(JSON.stringify(out));
+    },
+  });
+
+  app.setNotFoundHandler(unknownOperation);
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const shape = errorShape(req);
     if (err instanceof RequestRefused) {
       req.log.debug({ type: err.type, method: req.method, url: req.url }, `request refused: ${err.type}`);
-      return sendError(reply, err.type, err.status, err.message);
+      return sendError(reply, err.type, err.status, err.message, shape);
     }
-    if (err instanceof ServiceError) return sendError(reply, err.type, err.status, err.message);
+    if (err instanceof ServiceError) return sendError(reply, err.type, err.status, err.message, shape);
     if (err instanceof ObjectStoreError) {
       const type = OBJECT_ERROR_TYPE[err.kind];
-      return sendError(reply, type, ERROR_STATUS[type], err.message);
+      return sendError(reply, type, ERROR_STATUS[type], err.message, shape);
     }
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       const limit = req.routeOptions.bodyLimit ?? BODY_LIMIT;
@@ -169,20 +212,20 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
       // closing at once as Fastify would: a client still sending would be reset and lose this answer.
       reply.removeHeader('connection');
       req.raw.resume();
-      return sendError(reply, 'ValidationException', 400, `The request body is larger than ${limit} bytes, the most this operation takes`);
+      return sendError(reply, 'ValidationException', 400, `The request body is larger than ${limit} bytes, the most this operation takes`, shape);
     }
     // The store is busy (another writer holds it) or out of space: the client may retry (docs/errors.md).
     if (err.code === 'SQLITE_BUSY' || err.code === 'SQLITE_LOCKED') {
       req.log.warn({ err, url: req.url }, 'store busy');
-      return sendError(reply, 'ThrottlingException', 429, 'The service is busy; retry the request');
+      return sendError(reply, 'ThrottlingException', 429, 'The service is busy; retry the request', shape);
     }
     if (err.code === 'SQLITE_FULL' || err.code === 'ENOSPC' || err.code === 'SQLITE_IOERR') {
       req.log.error({ err, url: req.url }, 'storage unavailable');
-      return sendError(reply, 'ServiceUnavailableException', 503, 'The service cannot write its data right now; retry the request later');
+      return sendError(reply, 'ServiceUnavailableException', 503, 'The service cannot write its data right now; retry the request later', shape);
     }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendError(reply, 'ValidationException', 400, err.message);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return sendError(reply, 'ValidationException', 400, err.message, shape);
     req.log.error({ err, url: req.url }, 'request failed');
-    return sendError(reply, 'InternalServerException', 500, 'The service hit an internal error; retry the request');
+    return sendError(reply, 'InternalServerException', 500, 'The service hit an internal error; retry the request', shape);
   });
   return app;
 }

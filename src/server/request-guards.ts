@@ -107,13 +107,18 @@ export class HostGuard {
   }
 }
 
-/** A body only as JSON; a request without a body may omit Content-Type (e.g. CancelRun). */
-export function checkContentType(headers: { 'content-type'?: string; 'content-length'?: string; 'transfer-encoding'?: string }) {
+/**
+ * A body only as JSON; a request without a body may omit Content-Type (e.g. CancelRun). `accepted`
+ * narrows the media types for an operation of another protocol: CloudWatch Logs' GetLogEvents takes
+ * its awsJson1_1 type, `application/x-amz-json-1.1`, only (docs/security.md, "Content type").
+ */
+export function checkContentType(headers: { 'content-type'?: string; 'content-length'?: string; 'transfer-encoding'?: string },
+  accepted: ReadonlySet<string> = JSON_MEDIA_TYPES) {
   const ct = headers['content-type'];
   const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && Number(headers['content-length']) !== 0);
   const media = ct?.split(';')[0].trim().toLowerCase();
-  if (media === undefined ? hasBody : !JSON_MEDIA_TYPES.has(media)) {
+  if (media === undefined ? hasBody : !accepted.has(media)) {
     throw new RequestRefused('ValidationException', 400,
-      `Unsupported Content-Type ${ct === undefined ? '(none)' : JSON.stringify(ct.slice(0, 100))}: a request body must be ${[...JSON_MEDIA_TYPES].join(', ')}.`);
+      `Unsupported Content-Type ${ct === undefined ? '(none)' : JSON.stringify(ct.slice(0, 100))}: a request body must be ${[...accepted].join(', ')}.`);
   }
 }

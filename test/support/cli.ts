@@ -13,3 +13,26 @@ export function s3cp(file: string, uri: string, dataDir: string): Promise<string
     p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`s3 cp exited ${code}: ${err}`))));
   });
 }
+
+export interface CliResult {
+  /** The exit code (null when a signal ended it). */
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the built `omicsd` with `args` as a user does and resolves with its exit code and output, whatever
+ * the code (it rejects only when the process cannot be started). `env` is added to this process's environment.
+ */
+export function omicsd(args: string[], o: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], cwd: o.cwd, env: { ...process.env, ...o.env } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout!.on('data', (d) => (stdout += d));
+    p.stderr!.on('data', (d) => (stderr += d));
+    p.on('error', reject);
+    p.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

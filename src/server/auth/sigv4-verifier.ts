@@ -11,8 +11,14 @@ import type { Credential } from './credentials.js';
  * percent-encoded; the signer encodes it once more, as every non-S3 client does), the query, the
  * headers named in SignedHeaders and nothing else, and a payload hash computed here from the raw
  * body. A client's `x-amz-content-sha256` is never trusted: when present it must equal that hash.
+ *
+ * The credential scope must name the service of the operation the request is for (docs/security.md,
+ * "Service name per operation"): `omics` for the HealthOmics routes, `logs` for CloudWatch Logs'
+ * GetLogEvents. A signature is only ever checked against that one service, so a request signed for
+ * one service is refused by the operations of the other.
  */
 
+/** The service name of every HealthOmics operation's credential scope. */
 export const SERVICE = 'omics';
 /** How far the request date may be from the server's clock. */
 export const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -48,6 +54,8 @@ export interface ReceivedRequest {
 /** A request whose Authorization header parsed and whose key, scope and date are acceptable. */
 export interface PendingSignature {
   credential: Credential;
+  /** The service name the signature was made for (and is verified with). */
+  service: string;
   signedHeaders: string[];
   signature: string;
   signingDate: Date;
@@ -138,12 +146,12 @@ export function headerMap(rawHeaders: string[]): Map<string, string[]> {
 
 /** Signer subclass for the one case `sign()` cannot rebuild: a signed `Date` header (it strips `date`). */
 class Resigner extends SignatureV4 {
-  async signatureOver(request: Parameters<Resigner['createCanonicalRequest']>[0], payloadHash: string, signingDate: Date, region: string) {
+  async signatureOver(request: Parameters<Resigner['createCanonicalRequest']>[0], payloadHash: string, signingDate: Date, region: string, service: string) {
     const canonicalHeaders = getCanonicalHeaders(request, undefined, new Set(Object.keys(request.headers)));
     const canonical = this.createCanonicalRequest(request, canonicalHeaders, payloadHash);
     const date = longDate(signingDate);
-    const stringToSign = await this.createStringToSign(date, `${date.slice(0, 8)}/${region}/${SERVICE}/aws4_request`, canonical, ALGORITHM_IDENTIFIER);
-    return this.sign(stringToSign, { signingDate, signingRegion: region, signingService: SERVICE });
+    const stringToSign = await this.createStringToSign(date, `${date.slice(0, 8)}/${region}/${service}/aws4_request`, canonical, ALGORITHM_IDENTIFIER);
+    return this.sign(stringToSign, { signingDate, signingRegion: region, signingService: service });
   }
 }
 
@@ -153,8 +161,9 @@ export class SigV4Verifier {
   /**
    * Everything that needs no body: the Authorization header, the key, the scope and the date.
    * Runs before the body is read, so an unauthenticated client cannot make the server buffer one.
+   * `service` is the service name the request's operation is signed for (SERVICE unless told).
    */
-  precheck(req: ReceivedRequest): PendingSignature {
+  precheck(req: ReceivedRequest, service: string = SERVICE): PendingSignature {
     const headers = headerMap(req.rawHeaders);
     const query = parseQuery(req.url.indexOf('?') < 0 ? '' : req.url.slice(req.url.indexOf('?') + 1));
     // Checked on decoded keys: the signer leaves any X-Amz-Signature out of the canonical query.
@@ -193,7 +202,7 @@ export class SigV4Verifier {
     if (!credential) throw authRefusal('UnrecognizedClientException', 'The security token included in the request is invalid.');
     // Keys from the credentials file have no session tokens: a token cannot be valid for one.
     if (headers.has('x-amz-security-token')) throw authRefusal('UnrecognizedClientException', 'The security token included in the request is invalid.');
-    if (a.service !== SERVICE) throw authRefusal('InvalidSignatureException', `Credential should be scoped to correct service: '${SERVICE}'.`);
+    if (a.service !== service) throw authRefusal('InvalidSignatureException', `Credential should be scoped to correct service: '${service}'.`);
     if (a.region !== this.opts.region) throw authRefusal('InvalidSignatureException', 'Credential should be scoped to a valid region.');
     const date = longDate(signingDate);
     if (a.scopeDate !== date.slice(0, 8)) {
@@ -206,7 +215,7 @@ export class SigV4Verifier {
     if (signingDate.getTime() > now + MAX_SKEW_MS) {
       throw authRefusal('InvalidSignatureException', `Signature not yet current: ${date} is still later than ${longDate(new Date(now + MAX_SKEW_MS))} (${longDate(new Date(now))} + 15 min.)`);
     }
-    return { credential, signedHeaders: a.signedHeaders, signature: a.signature, signingDate, dateFromDateHeader, headers, method: req.method, url: req.url };
+    return { credential, service, signedHeaders: a.signedHeaders, signature: a.signature, signingDate, dateFromDateHeader, headers, method: req.method, url: req.url };
   }
 
   /** Recomputes the signature over the request and the raw body bytes; returns the caller's credential. */
@@ -230,7 +239,7 @@ export class SigV4Verifier {
       body: body && body.length ? body : undefined,
     };
     const signer = new Resigner({
-      service: SERVICE,
+      service: p.service,
       region: this.opts.region,
       credentials: { accessKeyId: p.credential.accessKeyId, secretAccessKey: p.credential.secretAccessKey },
       sha256: Sha256,
@@ -240,7 +249,7 @@ export class SigV4Verifier {
     });
     let expected: string;
     if (p.dateFromDateHeader || p.signedHeaders.includes('date')) {
-      expected = await signer.signatureOver(request, payloadHash, p.signingDate, this.opts.region);
+      expected = await signer.signatureOver(request, payloadHash, p.signingDate, this.opts.region, p.service);
     } else {
       const signed = await signer.sign(request, {
         signingDate: p.signingDate,
