@@ -1,4 +1,5 @@
 import { createWriteStream, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { finished } from 'node:stream/promises';
 import {
   CancelRunBatchCommand, DeleteBatchCommand, DeleteRunBatchCommand, GetBatchCommand, paginateListBatch,
@@ -52,7 +53,7 @@ export function addBatchCommand(program: Command) {
       };
       const started = await startBatchFromSheet(omics, objectStore(o), {
         defaults, batchName: o.name, tags: o.tags, sampleSheet: o.sampleSheet, settingsUri: o.settingsUri, uploadUri: o.uploadUri,
-        concurrency: o.concurrency,
+        concurrency: o.concurrency, objectsWhere: o.s3Endpoint ? `the S3 endpoint ${o.s3Endpoint}` : `the embedded store of ${path.resolve(o.dataDir)}`,
       }, reporter);
       printStarted(o.output, started);
       if (o.watch) process.exitCode = await watch(omics, started.id!, o.interval);

@@ -34,6 +34,8 @@ export interface StartBatchOptions {
   uploadUri?: string;
   /** Upload concurrency for local inputs. */
   concurrency: number;
+  /** Where uploads go, in words (the embedded store of a data dir, or an S3 endpoint), for error hints. */
+  objectsWhere: string;
 }
 
 /** The tag that records a batch's settings file, so that `batch retry` can read its entries back. */
@@ -85,7 +87,15 @@ export async function startBatchFromSheet(
         input.batchRunSettings = { s3UriSettings: uri };
         input.tags = { ...o.tags, [SETTINGS_URI_TAG]: uri };
       }
-      return await omics.send(new StartRunBatchCommand(input));
+      try {
+        return await omics.send(new StartRunBatchCommand(input));
+      } catch (err) {
+        // The usual cause: the server reads another store than the one the files went to.
+        if (store && (err as Error).name === 'ResourceNotFoundException') {
+          throw new CliError(`${(err as Error).name}: ${(err as Error).message} (the files went to ${o.objectsWhere}; is that the store the server reads? See --data-dir and --s3-endpoint)`);
+        }
+        throw err;
+      }
     } finally {
       await store?.close();
     }

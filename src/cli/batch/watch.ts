@@ -56,6 +56,12 @@ function counts(b: GetBatchResponse): Counts {
 const runStates = (c: Counts) =>
   `pending ${c.pending}, starting ${c.starting}, running ${c.running}, stopping ${c.stopping}, completed ${c.completed}, failed ${c.failed}, cancelled ${c.cancelled}`;
 
+/** The run states that have runs, to fit a terminal line under the bars. */
+const shortRunStates = (c: Counts) => {
+  const states = (['pending', 'starting', 'running', 'stopping', 'completed', 'failed', 'cancelled'] as const).filter((k) => c[k] > 0);
+  return states.length ? states.map((k) => `${c[k]} ${k}`).join(', ') : 'no runs yet';
+};
+
 export function describeCounts(batchId: string, c: Counts) {
   return `batch ${batchId} ${c.status}: submitted ${c.submitted}/${c.total} (${c.submitFailed} failed); runs ${runStates(c)}`;
 }
@@ -108,7 +114,7 @@ export async function watchBatch(omics: OmicsClient, batchId: string, o: WatchOp
         bars.finished.setTotal(total);
         bars.submitted.update(c.submitted, { label: 'submitted', rate: sr.toFixed(1), left: eta(c.total - c.submitted, sr) });
         bars.finished.update(c.finished, { label: 'finished ', rate: fr.toFixed(1), left: eta(c.total - c.finished, fr) });
-        bars.states.update(0, { line: `${batchId} ${c.status}: ${runStates(c)}` });
+        bars.states.update(0, { line: `${batchId} ${c.status}: ${shortRunStates(c)}` });
       } else {
         const line = describeCounts(batchId, c);
         if (line !== lastLine) o.out.write(`${new Date(now).toISOString()} ${line}\n`);
@@ -130,7 +136,7 @@ export async function watchBatch(omics: OmicsClient, batchId: string, o: WatchOp
 
 function createBars(out: NodeJS.WritableStream) {
   const multi = new MultiBar(
-    { stream: out as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, format: '{label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {left}' },
+    { stream: out as NodeJS.WriteStream, hideCursor: true, clearOnComplete: false, barsize: 24, format: '{label} [{bar}] {value}/{total} {percentage}% | {rate}/s | ETA {left}' },
     Presets.shades_classic,
   );
   const submitted = multi.create(1, 0, { label: 'submitted', rate: '0', left: '?' });
