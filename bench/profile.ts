@@ -3,7 +3,9 @@ export interface Profile {
   quick: boolean;
   accept: { entries: number; calls: number; clients: number[]; warmup: number };
   ingest: { entries: number };
-  submit: { runs: number; pageSize: number; deepPage: number; idleRounds: number; gapMs: number };
+  submit: { runs: number };
+  /** Reads under load: `pollers` clients (one run each) polling every `gapMs` while `runs` entries from s3rver submit. */
+  pollers: { runs: number; pollers: number[]; gapMs: number };
   rate: { rate: number; seconds: number };
   e2e: { sizes: number[]; repeats: number };
   api: { connections: number; seconds: number; warmupSeconds: number };
@@ -19,7 +21,8 @@ export const FULL: Profile = {
   quick: false,
   accept: { entries: 100, calls: 500, clients: [1, 8], warmup: 50 },
   ingest: { entries: 100_000 },
-  submit: { runs: 100_000, pageSize: 100, deepPage: 500, idleRounds: 200, gapMs: 5 },
+  submit: { runs: 100_000 },
+  pollers: { runs: 100_000, pollers: [1, 8], gapMs: 50 },
   rate: { rate: 200, seconds: 30 },
   e2e: { sizes: [10_000, 30_000, 100_000], repeats: 3 },
   api: { connections: 32, seconds: 10, warmupSeconds: 2 },
@@ -31,7 +34,8 @@ export const QUICK: Profile = {
   quick: true,
   accept: { entries: 100, calls: 100, clients: [1, 8], warmup: 20 },
   ingest: { entries: 5_000 },
-  submit: { runs: 10_000, pageSize: 100, deepPage: 50, idleRounds: 50, gapMs: 5 },
+  submit: { runs: 10_000 },
+  pollers: { runs: 10_000, pollers: [1, 8], gapMs: 50 },
   rate: { rate: 200, seconds: 5 },
   e2e: { sizes: [2_000, 6_000, 20_000], repeats: 1 },
   api: { connections: 32, seconds: 3, warmupSeconds: 1 },

@@ -64,10 +64,16 @@ into the same SQLite database after the server has stopped; and the configured S
   above its RSS just before the call.
 - Submit: 100,000 small entries, rate uncapped; runs/s over the server's own timestamps, from the first
   run's \`creationTime\` to the batch's \`submittedTime\`.
-- Reads under load: GetBatch and ListRunsInBatch (100 a page; page 1, and page 500 through its real
-  token) on an earlier, finished batch, one paced loop per call (5 ms between calls), first on the idle
-  server, then from StartRunBatch of the submit batch until it is submitted; calls that overlap the
-  submission window count as under load, with their full latency.
+- Reads under load (the pollers scenario): a settings file of 100,000 small entries on s3rver, run as
+  its own process; omicsd reads it with \`--s3-endpoint\`, rate uncapped, runs that finish at once. One
+  SDK client polls as a dashboard or pipeline does — GetBatch, then ListRunsInBatch (100 items), then
+  50 ms — from StartRunBatch until a GetBatch shows every entry submitted; then the same on a fresh
+  server with 8 such pollers. All their calls count, with their full latency. The event-loop stall is
+  the largest delay \`perf_hooks.monitorEventLoopDelay\` saw inside omicsd over the same window (a
+  module the bench preloads with \`--import\`; it also records when the longest stalls fell, in
+  \`results.json\`). The 1-poller run also gives runs/s (StartRunBatch's \`creationTime\` to
+  \`submittedTime\`, ingest included) beside raw inserts of its rows, accepted → PROCESSED, and the
+  server's peak RSS.
 - Rate: the runs' \`creationTime\` (ListRuns). Achieved rate = (runs − bucket) / (last − first), since the
   bucket starts full; largest burst = the largest excess of runs created in any time window over
   rate × window, which a token bucket bounds by its size (+2 % allowed: creationTime is stamped after the

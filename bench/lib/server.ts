@@ -12,6 +12,12 @@ export interface ServerOptions {
   apiRate?: number | null;
   /** A credentials file (`--credentials`): every request must then be SigV4-signed with one of its keys. */
   credentials?: string;
+  /** An S3-compatible endpoint for s3:// URIs instead of the embedded store. */
+  s3Endpoint?: string;
+  /** Added to the server's environment (e.g. the S3 credentials). */
+  env?: NodeJS.ProcessEnv;
+  /** Node options for the server, before OMICSD_BENCH_NODE_ARGS (e.g. a preloaded monitor). */
+  nodeArgs?: string[];
 }
 
 /** A server of the tests' startServer() whose stop() fails unless omicsd exits 0 (child.stop() does not check). */
@@ -27,9 +33,10 @@ export async function startOmicsd(o: ServerOptions): Promise<Omicsd> {
   if (o.startRunRate !== undefined) args.push('--start-run-rate', String(o.startRunRate));
   if (o.startRunBurst !== undefined) args.push('--start-run-burst', String(o.startRunBurst));
   if (o.maxRuns !== undefined) args.push('--max-runs', String(o.maxRuns));
+  if (o.s3Endpoint !== undefined) args.push('--s3-endpoint', o.s3Endpoint);
   // e.g. OMICSD_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under a scenario.
-  const nodeArgs = process.env.OMICSD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const server = await startServer(args, o.dataDir, { nodeArgs, startMs: 30_000 });
+  const nodeArgs = [...(o.nodeArgs ?? []), ...(process.env.OMICSD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const server = await startServer(args, o.dataDir, { nodeArgs, startMs: 30_000, env: o.env });
   return {
     ...server,
     async stop() {

@@ -14,10 +14,14 @@ import type { RunService } from '../runs/run-service.js';
 import type { Scheduler } from '../runs/scheduler.js';
 import type { AccountBuckets } from '../token-bucket.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan, parseInput } from '../validation.js';
+import { StepSizer } from '../step-sizer.js';
 import { effectiveRunRequest } from './effective-settings.js';
 import { BatchFailure, TRANSIENT, ingestBatch, settingsChanged } from './ingest.js';
 
-const SUBMIT_CHUNK = 200;
+/** Entries one submission turn reads (one byte-range read of a settings file); they commit in time-sized slices. */
+const SUBMIT_CHUNK = 1000;
+/** How long one submission slice may hold the event loop (docs/architecture.md, "Sharing the event loop"). */
+const SLICE_TARGET_MS = 5;
 const WALK_CHUNK = 500;
 const PURGE_CHUNK = 1000;
 const INGEST_ATTEMPTS = 3;
@@ -47,6 +51,7 @@ export class BatchPipeline {
   private walkLoop: Loop;
   private rotation = 0;
   private ingestFailures = new Map<string, number>();
+  private slices = new StepSizer(SLICE_TARGET_MS, 10, 500);
 
   constructor(private deps: BatchPipelineDeps) {
     this.ingestLoop = new Loop('batch-ingest', () => this.ingestStep(), deps.share, deps.log);
@@ -79,7 +84,7 @@ export class BatchPipeline {
     const batch = await store.batches.get(id, null);
     if (!batch || batch.status !== 'PENDING') return true;
     try {
-      const totalRuns = await ingestBatch(batch, store.entries, this.deps.objects, log);
+      const totalRuns = await ingestBatch(batch, store.entries, this.deps.objects, log, () => this.deps.share.turn());
       if ((await store.batches.transition(id, 'finishIngest', { at: Date.now(), totalRuns })).moved) this.submitLoop.wake();
       this.ingestFailures.delete(id);
     } catch (err) {
@@ -126,7 +131,7 @@ export class BatchPipeline {
 
   /** Submits up to `limit` entries of one batch; returns how many StartRun tokens it used. */
   async submitChunk(batch: BatchRecord, limit: number): Promise<number> {
-    const { store, runs, maxRuns } = this.deps;
+    const { store } = this.deps;
     const batchId = batch.id;
     const found = await store.entries.nextUnsubmitted(batchId, limit);
     if (!found.length) return 0;
@@ -143,6 +148,23 @@ export class BatchPipeline {
     }
     // The batch's account sees its own workflows and run groups only.
     const refs = new RunReferences(store, batch.accountId);
+    let used = 0;
+    while (used < entries.length) {
+      // Each slice is its own transaction, sized to hold the event loop briefly; reads wait between them.
+      if (used > 0) await this.deps.share.turn();
+      const n = this.slices.size();
+      const slice = entries.slice(used, used + n);
+      const applied = await this.slices.measure(slice.length, () => this.submitSlice(batch, slice, texts.slice(used, used + n), refs));
+      used += slice.length;
+      if (!applied) break;
+    }
+    return used;
+  }
+
+  /** Submits these entries in one transaction; false when the batch stopped SUBMITTING (e.g. cancelled). */
+  private async submitSlice(batch: BatchRecord, entries: NewEntry[], texts: string[], refs: RunReferences): Promise<boolean> {
+    const { store, runs, maxRuns } = this.deps;
+    const batchId = batch.id;
     const outcomes: SubmissionOutcome[] = [];
     for (const [i, e] of entries.entries()) {
       try {
@@ -160,7 +182,7 @@ export class BatchPipeline {
     }
     const res = await store.entries.submit(batchId, outcomes, Date.now(), { account: batch.accountId, maxRuns, failure: runQuotaFailure(maxRuns) });
     if (res.runs.length) this.deps.scheduler.wake();
-    return entries.length;
+    return res.applied;
   }
 
   /**

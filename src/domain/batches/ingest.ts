@@ -149,6 +149,8 @@ export async function ingestBatch(
   entries: Pick<BatchEntryTable, 'clear' | 'insert' | 'firstSeqOf'>,
   objects: ObjectStore,
   log: Logger,
+  /** Waits for the ingest's next turn of the event loop; called after each stored chunk, so requests get in between. */
+  pause: () => Promise<void> = async () => {},
 ): Promise<number> {
   await entries.clear(batch.id);
   let count = 0;
@@ -170,6 +172,7 @@ export async function ingestBatch(
     }
     buffered = [];
     bytes = 0;
+    await pause();
   };
   /**
    * Stores one entry: its JSON text (inline) or its byte range in the settings file. `notObject`

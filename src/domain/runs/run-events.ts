@@ -3,6 +3,10 @@ import type { RunReporter } from '../../executors/executor.js';
 import type { AppliedTransition, RunEventStore } from '../../store/store.js';
 import type { EventLoopShare } from '../event-loop-share.js';
 import type { RunTransition, TaskUpdate } from '../model.js';
+import { StepSizer } from '../step-sizer.js';
+
+/** How long one flush's transaction may hold the event loop; a burst is committed in several (docs/architecture.md). */
+const FLUSH_TARGET_MS = 5;
 
 /**
  * The one way run status changes reach the store after a run was created: executor reports and the
@@ -15,6 +19,9 @@ export class RunEventApplier implements RunReporter {
   private tasks: TaskUpdate[] = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<AppliedTransition[]> = Promise.resolve([]);
+  /** Changes and task updates at the head of the queues that the next flush must take whatever its size (applyNow's). */
+  private urgent = { changes: 0, tasks: 0 };
+  private flushes = new StepSizer(FLUSH_TARGET_MS, 50, 2000);
 
   constructor(
     private store: RunEventStore,
@@ -37,8 +44,11 @@ export class RunEventApplier implements RunReporter {
 
   /** Commits these changes (with whatever else is waiting) now; returns which of them were applied. */
   async applyNow(changes: RunTransition[], tasks: TaskUpdate[]): Promise<AppliedTransition[]> {
-    this.changes.push(...changes);
-    this.tasks.push(...tasks);
+    // At the head, so the next flush takes them however many others wait (the forward-only rule makes
+    // an older report of the same run that lands after them a no-op).
+    this.changes.unshift(...changes);
+    this.tasks.unshift(...tasks);
+    this.urgent = { changes: this.urgent.changes + changes.length, tasks: this.urgent.tasks + tasks.length };
     const mine = new Set(changes.map((c) => c.runId));
     return (await this.flush()).filter((a) => mine.has(a.runId));
   }
@@ -55,13 +65,15 @@ export class RunEventApplier implements RunReporter {
     this.flushing = this.flushing.then(async () => {
       if (!this.changes.length && !this.tasks.length) return [];
       await this.share.turn();
-      const changes = this.changes;
-      const tasks = this.tasks;
-      this.changes = [];
-      this.tasks = [];
+      // A burst (100,000 runs finishing at once) is committed a time-sized group at a time.
+      const n = this.flushes.size();
+      const changes = this.changes.splice(0, Math.max(n, this.urgent.changes));
+      const tasks = this.tasks.splice(0, Math.max(n, this.urgent.tasks));
+      this.urgent = { changes: 0, tasks: 0 };
       try {
-        const applied = await this.store.runs.applyTransitions(changes, tasks);
+        const applied = await this.flushes.measure(Math.max(changes.length, tasks.length), () => this.store.runs.applyTransitions(changes, tasks));
         this.onApplied(applied);
+        if (this.changes.length || this.tasks.length) void this.flush();
         return applied;
       } catch (err) {
         this.log.error({ err }, 'could not record run state changes; retrying');

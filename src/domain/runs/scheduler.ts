@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { StepSizer } from '../step-sizer.js';
 import type { Executor } from '../../executors/executor.js';
 import type { AppliedTransition, SchedulerStore } from '../../store/store.js';
 import type { EventLoopShare } from '../event-loop-share.js';
@@ -6,7 +7,9 @@ import { ACTIVE_RUN_STATUSES, type RunGroupRecord, type RunTransition, type Task
 import { RunReferences } from './run-references.js';
 import { isTerminalTaskStatus } from './run-transitions.js';
 
+/** Most runs one pass starts; fewer when that would hold the event loop past PASS_TARGET_MS. */
 const UNCAPPED_PASS = 250;
+const PASS_TARGET_MS = 5;
 /** How often active runs are checked against their run group's maxDuration. */
 const DURATION_CHECK_MS = 5000;
 /** failureReason of a run that outlived its run group's maxDuration (HealthOmics documents no exact text). */
@@ -28,6 +31,7 @@ export class Scheduler {
   private durations: NodeJS.Timeout | undefined;
   private checkingDurations: Promise<void> = Promise.resolve();
   private stopped = false;
+  private passes = new StepSizer(PASS_TARGET_MS, 10, UNCAPPED_PASS);
 
   constructor(
     private store: SchedulerStore,
@@ -123,7 +127,9 @@ export class Scheduler {
   /** One pass; true when it filled its capacity and another may start more. */
   private async pass(): Promise<boolean> {
     const { total, byGroup } = await this.store.runs.countActive();
-    const capacity = this.maxConcurrent > 0 ? Math.min(UNCAPPED_PASS, this.maxConcurrent - total) : UNCAPPED_PASS;
+    const t0 = performance.now();
+    const step = this.passes.size();
+    const capacity = this.maxConcurrent > 0 ? Math.min(step, this.maxConcurrent - total) : step;
     if (capacity <= 0) return false;
     const refs = new RunReferences(this.store, null);
     const cpus = await this.store.runs.activeCpusByGroup();
@@ -150,6 +156,7 @@ export class Scheduler {
     if (!chosen.length) return false;
     const moved = new Set(await this.store.runs.markStarting(chosen.map((r) => r.id)));
     for (const run of chosen) if (moved.has(run.id)) this.executor.start({ ...run, status: 'STARTING' });
+    this.passes.record(chosen.length, performance.now() - t0);
     return candidates.length === capacity;
   }
 }

@@ -1,0 +1,34 @@
+/**
+ * Sizes a repeated synchronous step (a submission slice, a scheduler pass, a run-event flush) so that
+ * it holds the event loop for about `targetMs`: the number of items comes from the cost per item the
+ * steps before it measured, not from a fixed count, because that cost varies with the machine, the
+ * load and the size of the rows (docs/architecture.md, "Sharing the event loop").
+ */
+export class StepSizer {
+  private msPerItem: number | undefined;
+
+  constructor(private readonly targetMs: number, private readonly min: number, private readonly max: number) {}
+
+  /** How many items the next step should take. */
+  size(): number {
+    if (this.msPerItem === undefined) return this.min;
+    return Math.max(this.min, Math.min(this.max, Math.floor(this.targetMs / Math.max(this.msPerItem, 1e-3))));
+  }
+
+  /** Records what a step cost; a moving average, so one slow step (a GC pause) does not halve the next. */
+  record(items: number, ms: number) {
+    if (items <= 0) return;
+    const per = ms / items;
+    this.msPerItem = this.msPerItem === undefined ? per : 0.7 * this.msPerItem + 0.3 * per;
+  }
+
+  /** Runs `step` over `items` and records its cost (its wall time: the store's calls are synchronous underneath). */
+  async measure<T>(items: number, step: () => Promise<T>): Promise<T> {
+    const t = performance.now();
+    try {
+      return await step();
+    } finally {
+      this.record(items, performance.now() - t);
+    }
+  }
+}
