@@ -13,16 +13,16 @@ import { batchFailures, FAILURE_COLUMNS } from './batch/failures.js';
 import { retryBatch } from './batch/retry.js';
 import { startBatchFromSheet, type BatchDefaults } from './batch/start.js';
 import { watchBatch, WATCH_EXIT } from './batch/watch.js';
-import { addEndpointOptions, omicsClient, type EndpointOptions } from './client/clients.js';
+import { clientCommand, omicsClient, type EndpointOptions } from './client/clients.js';
 import { CliError } from './client/errors.js';
-import { outputOption, printList, printRecord, toJson, type OutputFormat } from './client/output.js';
+import { printList, printRecord, toJson, type OutputFormat } from './client/output.js';
 import { dataDirOption, envOption, httpUrl, nonNegative, wholeNumber } from './options.js';
 
 /** `omicsd batch …`: run batches from the terminal, against omicsd or HealthOmics (docs/cli.md). */
 export function addBatchCommand(program: Command) {
   const batch = program.command('batch').description('run batches: start one from a sample sheet, watch, inspect, retry, export');
 
-  client(batch.command('start'))
+  clientCommand(batch.command('start'))
     .description('start a batch with one run per row of a CSV/TSV sample sheet; prints the batch id')
     .requiredOption('--workflow-id <id>', 'workflow to run')
     .option('--workflow-version-name <name>', 'workflow version')
@@ -59,7 +59,7 @@ export function addBatchCommand(program: Command) {
       if (o.watch) process.exitCode = await watch(omics, started.id!, o.interval);
     });
 
-  client(batch.command('watch'))
+  clientCommand(batch.command('watch'))
     .description('follow a batch to the end: exit 0 if every run COMPLETED, 1 if any failed or was cancelled, 2 on errors')
     .argument('<batchId>')
     .option('--interval <seconds>', 'seconds between polls', seconds, 2)
@@ -67,7 +67,7 @@ export function addBatchCommand(program: Command) {
       process.exitCode = await watch(omicsClient(o), batchId, o.interval);
     });
 
-  client(batch.command('ls'))
+  clientCommand(batch.command('ls'))
     .description('list batches (ListBatch)')
     .addOption(new Option('--status <status>', 'only batches in this status'))
     .option('--name <name>', 'only batches with this name')
@@ -82,7 +82,7 @@ export function addBatchCommand(program: Command) {
       printList(process.stdout, o.output, 'items', items.slice(0, o.maxItems), ['id', 'name', 'status', 'totalRuns', 'workflowId', 'createdAt']);
     });
 
-  client(batch.command('get'))
+  clientCommand(batch.command('get'))
     .description('one batch (GetBatch)')
     .argument('<batchId>')
     .action(async (batchId: string, o) => {
@@ -94,7 +94,7 @@ export function addBatchCommand(program: Command) {
     ['delete-runs', "delete a finished or cancelled batch's runs (DeleteRunBatch)", DeleteRunBatchCommand],
     ['delete', 'delete a finished batch record (DeleteBatch)', DeleteBatchCommand],
   ] as const) {
-    client(batch.command(name))
+    clientCommand(batch.command(name))
       .description(description)
       .argument('<batchId>')
       .action(async (batchId: string, o) => {
@@ -103,7 +103,7 @@ export function addBatchCommand(program: Command) {
       });
   }
 
-  client(batch.command('failures'))
+  clientCommand(batch.command('failures'))
     .description('each failed submission and failed run of a batch, with its runSettingId, runId, reason and message')
     .argument('<batchId>')
     .option('--include-cancelled', 'cancelled runs too')
@@ -113,7 +113,7 @@ export function addBatchCommand(program: Command) {
       printList(process.stdout, o.output, 'failures', rows, FAILURE_COLUMNS);
     });
 
-  client(batch.command('export'), false)
+  clientCommand(batch.command('export'), false)
     .description('one row per runSettingId: runId, submission status, run status, failure reason, runOutputUri, start and stop time')
     .argument('<batchId>')
     .addOption(new Option('--format <format>', 'csv or json').choices(['csv', 'json']).default('csv'))
@@ -142,7 +142,7 @@ export function addBatchCommand(program: Command) {
       }
     });
 
-  client(batch.command('retry'))
+  clientCommand(batch.command('retry'))
     .description("start a new batch of exactly a batch's failed entries (and cancelled ones with --include-cancelled), with its defaults")
     .argument('<batchId>')
     .option('--include-cancelled', 'retry cancelled runs too')
@@ -160,12 +160,6 @@ export function addBatchCommand(program: Command) {
       printStarted(o.output, started);
       if (o.watch) process.exitCode = await watch(omics, started.id!, o.interval);
     });
-}
-
-/** The endpoint and `--output` options every client command has. */
-function client(cmd: Command, output = true): Command {
-  addEndpointOptions(cmd);
-  return output ? cmd.addOption(outputOption()) : cmd;
 }
 
 const reporter = { info: (line: string) => process.stderr.write(`${line}\n`) };

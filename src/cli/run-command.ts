@@ -1,7 +1,7 @@
 import { CancelRunCommand, GetRunCommand, paginateListRuns, type RunStatus } from '@aws-sdk/client-omics';
 import { Option, type Command } from 'commander';
-import { addEndpointOptions, logsClient, omicsClient } from './client/clients.js';
-import { outputOption, printList, printRecord } from './client/output.js';
+import { clientCommand, logsClient, omicsClient } from './client/clients.js';
+import { printList, printRecord } from './client/output.js';
 import { printRunLog } from './client/run-logs.js';
 import { wholeNumber } from './options.js';
 
@@ -11,9 +11,8 @@ const RUN_STATUSES = ['PENDING', 'STARTING', 'RUNNING', 'STOPPING', 'COMPLETED',
 export function addRunCommand(program: Command) {
   const run = program.command('run').description('runs: list, inspect, cancel, read their logs');
 
-  addEndpointOptions(run.command('ls'))
+  clientCommand(run.command('ls'))
     .description('list runs (ListRuns)')
-    .addOption(outputOption())
     .addOption(new Option('--status <status>', 'only runs in this status').choices(RUN_STATUSES))
     .option('--name <name>', 'only runs with this name')
     .option('--run-group-id <id>', 'only runs of this run group')
@@ -29,15 +28,14 @@ export function addRunCommand(program: Command) {
       printList(process.stdout, o.output, 'items', items.slice(0, o.maxItems), ['id', 'name', 'status', 'workflowId', 'creationTime', 'startTime', 'stopTime']);
     });
 
-  addEndpointOptions(run.command('get'))
+  clientCommand(run.command('get'))
     .description('one run (GetRun)')
     .argument('<runId>')
-    .addOption(outputOption())
     .action(async (id: string, o) => {
       printRecord(process.stdout, o.output, await omicsClient(o).send(new GetRunCommand({ id })));
     });
 
-  addEndpointOptions(run.command('cancel'))
+  clientCommand(run.command('cancel'), false)
     .description('cancel a run (CancelRun)')
     .argument('<runId>')
     .action(async (id: string, o) => {
@@ -45,7 +43,7 @@ export function addRunCommand(program: Command) {
       process.stderr.write(`cancel: run ${id} accepted\n`);
     });
 
-  addEndpointOptions(run.command('logs'))
+  clientCommand(run.command('logs'), false)
     .description("print a run's engine log, read through the endpoint's log API (CloudWatch Logs GetLogEvents)")
     .argument('<runId>')
     .option('-f, --follow', 'keep printing until the run ends')

@@ -3,9 +3,9 @@ import path from 'node:path';
 import { CreateWorkflowCommand, GetWorkflowCommand, paginateListWorkflows, waitUntilWorkflowActive } from '@aws-sdk/client-omics';
 import { InvalidArgumentError, type Command } from 'commander';
 import { zipSync } from 'fflate';
-import { addEndpointOptions, omicsClient } from './client/clients.js';
+import { clientCommand, omicsClient } from './client/clients.js';
 import { CliError } from './client/errors.js';
-import { outputOption, printList, printRecord, toJson } from './client/output.js';
+import { printList, printRecord, toJson } from './client/output.js';
 import { wholeNumber } from './options.js';
 
 /** The most a definition zip sent inline may hold (CreateWorkflow's definitionZip limit). */
@@ -15,7 +15,7 @@ const MAX_ZIP_BYTES = 4 * 1024 * 1024;
 export function addWorkflowCommand(program: Command) {
   const workflow = program.command('workflow').description('workflows: create one from a folder, list, inspect');
 
-  addEndpointOptions(workflow.command('create'))
+  clientCommand(workflow.command('create'))
     .description('create a workflow from a folder of workflow files, a .zip, or one workflow file; prints its id')
     .requiredOption('--name <name>', 'workflow name')
     .requiredOption('--definition <path>', 'folder, .zip or single workflow file')
@@ -23,7 +23,6 @@ export function addWorkflowCommand(program: Command) {
     .option('--description <text>', 'description')
     .option('--wait', 'wait until the workflow is ACTIVE (exit 1 if it FAILED)')
     .option('--wait-seconds <n>', 'with --wait: give up after this long', wholeNumber(1), 300)
-    .addOption(outputOption())
     .action(async (o) => {
       const omics = omicsClient(o);
       const created = await omics.send(new CreateWorkflowCommand({
@@ -40,9 +39,8 @@ export function addWorkflowCommand(program: Command) {
       process.stdout.write(o.output === 'json' ? toJson(created) : `${created.id}\n`);
     });
 
-  addEndpointOptions(workflow.command('ls'))
+  clientCommand(workflow.command('ls'))
     .description('list workflows (ListWorkflows)')
-    .addOption(outputOption())
     .option('--name <name>', 'only workflows with this name')
     .action(async (o) => {
       const items = [];
@@ -50,10 +48,9 @@ export function addWorkflowCommand(program: Command) {
       printList(process.stdout, o.output, 'items', items, ['id', 'name', 'status', 'type', 'creationTime']);
     });
 
-  addEndpointOptions(workflow.command('get'))
+  clientCommand(workflow.command('get'))
     .description('one workflow (GetWorkflow)')
     .argument('<workflowId>')
-    .addOption(outputOption())
     .action(async (id: string, o) => {
       printRecord(process.stdout, o.output, await omicsClient(o).send(new GetWorkflowCommand({ id })));
     });

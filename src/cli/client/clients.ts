@@ -3,6 +3,7 @@ import { OmicsClient } from '@aws-sdk/client-omics';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { Option, type Command } from 'commander';
 import { httpUrl } from '../options.js';
+import { outputOption } from './output.js';
 
 /** What every client command takes to reach an endpoint (docs/cli.md, "Talking to a server"). */
 export interface EndpointOptions {
@@ -19,6 +20,12 @@ export function addEndpointOptions(cmd: Command): Command {
     .addOption(new Option('--endpoint <url>', 'omicsd or HealthOmics endpoint').env('OMICSD_ENDPOINT').default(DEFAULT_ENDPOINT).argParser(httpUrl))
     .addOption(new Option('--region <region>', 'region of the endpoint').env('AWS_REGION').default('us-east-1'))
     .addOption(new Option('--profile <name>', 'AWS profile for credentials (the standard credential chain otherwise)').env('AWS_PROFILE'));
+}
+
+/** A client command: the endpoint options, and `--output` unless the command has an output format of its own. */
+export function clientCommand(cmd: Command, output = true): Command {
+  addEndpointOptions(cmd);
+  return output ? cmd.addOption(outputOption()) : cmd;
 }
 
 /** AWS's own endpoints keep the SDK's host prefix (`workflows-omics…`); any other endpoint is called as given. */
