@@ -109,7 +109,7 @@ export function addBatchCommand(program: Command) {
     .option('--include-cancelled', 'cancelled runs too')
     .action(async (batchId: string, o) => {
       const rows = [];
-      for await (const f of batchFailures(omicsClient(o), batchId, { includeCancelled: o.includeCancelled })) rows.push(f);
+      for await (const { run: _run, ...f } of batchFailures(omicsClient(o), batchId, { includeCancelled: o.includeCancelled })) rows.push(f);
       printList(process.stdout, o.output, 'failures', rows, FAILURE_COLUMNS);
     });
 

@@ -3,7 +3,7 @@ import { createObjectStore, S3ObjectStore, type ObjectStore } from '../objectsto
 import { dataDirOption, envOption, httpUrl, wholeNumber } from './options.js';
 import { copy } from './s3/copy.js';
 import { list } from './s3/list.js';
-import { describeError, type Output } from './s3/messages.js';
+import { transferProblem, type Output } from './s3/messages.js';
 
 interface StoreOptions {
   dataDir: string;
@@ -48,7 +48,7 @@ async function withStore(o: StoreOptions, work: (store: ObjectStore) => Promise<
   try {
     if (!(await work(store))) process.exitCode = 1;
   } catch (err) {
-    throw new Error(describeError(err));
+    throw new Error(transferProblem(err));
   } finally {
     await store.close();
   }

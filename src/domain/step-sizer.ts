@@ -1,13 +1,16 @@
+/** How long one background step may hold the event loop (docs/architecture.md, "Sharing the event loop"). */
+export const STEP_BUDGET_MS = 5;
+
 /**
  * Sizes a repeated synchronous step (a submission slice, a scheduler pass, a run-event flush) so that
- * it holds the event loop for about `targetMs`: the number of items comes from the cost per item the
+ * it holds the event loop for about `targetMs` (STEP_BUDGET_MS unless given): the number of items comes from the cost per item the
  * steps before it measured, not from a fixed count, because that cost varies with the machine, the
  * load and the size of the rows (docs/architecture.md, "Sharing the event loop").
  */
 export class StepSizer {
   private msPerItem: number | undefined;
 
-  constructor(private readonly targetMs: number, private readonly min: number, private readonly max: number) {}
+  constructor(private readonly min: number, private readonly max: number, private readonly targetMs = STEP_BUDGET_MS) {}
 
   /** How many items the next step should take. */
   size(): number {

@@ -11,7 +11,6 @@ import { batchFailures } from './failures.js';
 import type { Entry } from './sample-sheet.js';
 import { SettingsWriter } from './settings-writer.js';
 import { defaultSettingsUri, SETTINGS_URI_TAG, type Reporter } from './start.js';
-import { getRuns } from './batch-runs.js';
 
 /** The tag a retry batch carries: the id of the batch it retries. */
 export const RETRY_OF_TAG = 'omicsd:retry-of';
@@ -37,21 +36,25 @@ export async function retryBatch(
   report: Reporter,
 ): Promise<StartRunBatchResponse | undefined> {
   const batch = await omics.send(new GetBatchCommand({ batchId }));
-  const failed = new Map<string, { runId?: string }>();
-  for await (const f of batchFailures(omics, batchId, { includeCancelled: o.includeCancelled })) failed.set(f.runSettingId, { runId: f.runId });
-  if (failed.size === 0) {
-    report.info(`batch ${batchId} has no failed${o.includeCancelled ? ' or cancelled' : ''} entries: nothing to retry`);
-    return undefined;
-  }
+  const source = o.settings ?? batch.tags?.[SETTINGS_URI_TAG];
   let store: ObjectStore | undefined;
   const objectStore = () => (store ??= objects());
   const settings = await SettingsWriter.create();
   try {
-    const source = o.settings ?? batch.tags?.[SETTINGS_URI_TAG];
+    // The runSettingIds still without settings; without a source, a failed run's entry is built from the
+    // GetRun answer the failures walk already has.
+    const failed = new Set<string>();
+    for await (const f of batchFailures(omics, batchId, { includeCancelled: o.includeCancelled })) {
+      if (!source && f.run) await settings.add(entryOf(f.runSettingId, f.run, batch.defaultRunSetting?.outputUri));
+      else failed.add(f.runSettingId);
+    }
+    if (failed.size === 0 && settings.count === 0) {
+      report.info(`batch ${batchId} has no failed${o.includeCancelled ? ' or cancelled' : ''} entries: nothing to retry`);
+      return undefined;
+    }
     if (source) await copyOriginalEntries(source, objectStore, failed, settings);
-    else await rebuildFromRuns(omics, batch.defaultRunSetting?.outputUri, failed, settings);
     await settings.finish();
-    const missing = [...failed.keys()];
+    const missing = [...failed];
     if (missing.length > 0) {
       throw new CliError(`${missing.length} failed entries have no settings to retry them with (${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}): `
         + (source ? `they are not in ${source}` : 'they never became runs, and an inline batch keeps no copy of its entries; give the original entries with --settings FILE'));
@@ -84,7 +87,7 @@ function missingOutputUri(): never {
 }
 
 /** Streams the original settings file and keeps the entries still in `failed` (removing each one found). */
-async function copyOriginalEntries(source: string, objects: () => ObjectStore, failed: Map<string, unknown>, out: SettingsWriter) {
+async function copyOriginalEntries(source: string, objects: () => ObjectStore, failed: Set<string>, out: SettingsWriter) {
   const body = source.startsWith('s3://') ? (await objects().read(parseS3Uri(source, 'settings'))).body : createReadStream(source);
   try {
     for await (const text of readJsonArrayElements(body)) {
@@ -97,20 +100,6 @@ async function copyOriginalEntries(source: string, objects: () => ObjectStore, f
 }
 
 /** A failed run's entry, read back from the run: its name, priority, outputUri and merged parameters and tags. */
-async function rebuildFromRuns(omics: OmicsClient, defaultOutputUri: string | undefined, failed: Map<string, { runId?: string }>, out: SettingsWriter) {
-  const withRuns = [...failed].filter(([, f]) => f.runId !== undefined);
-  for (let i = 0; i < withRuns.length; i += 100) {
-    const slice = withRuns.slice(i, i + 100);
-    const runs = await getRuns(omics, slice.map(([, f]) => ({ runId: f.runId })));
-    for (const [runSettingId, f] of slice) {
-      const run = runs.get(f.runId!);
-      if (!run) continue;
-      await out.add(entryOf(runSettingId, run, defaultOutputUri));
-      failed.delete(runSettingId);
-    }
-  }
-}
-
 function entryOf(runSettingId: string, run: GetRunResponse, defaultOutputUri: string | undefined): Entry {
   const entry: Entry = { runSettingId };
   if (run.name !== undefined) entry.name = run.name;

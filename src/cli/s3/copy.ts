@@ -4,7 +4,7 @@
  */
 import type { ObjectStore } from '../../objectstore/index.js';
 import { shown, uri } from './locations.js';
-import { describeError, type Output } from './messages.js';
+import { transferProblem, type Output } from './messages.js';
 import { planCopy, type Failure, type Transfer } from './plan.js';
 import { eachLimited } from '../pool.js';
 import { download, upload } from './transfer.js';
@@ -31,7 +31,7 @@ export async function copy(store: ObjectStore, args: string[], o: CopyOptions, i
       io.out(`${t.kind}: ${from(t)} to ${to(t)} ${info.size} bytes ETag ${info.etag}`);
     } catch (err) {
       failed++;
-      io.err(failureLine({ kind: t.kind, from: from(t), to: to(t), reason: describeError(err) }));
+      io.err(failureLine({ kind: t.kind, from: from(t), to: to(t), reason: transferProblem(err) }));
     }
   });
   const parts = [`${copied} copied (${bytes} bytes)`];

@@ -34,14 +34,14 @@ export const errCode = (err: unknown): string | undefined =>
  */
 export function localProblem(err: unknown, localPath?: string): string {
   const code = errCode(err);
-  const words = code && LOCAL[code] ? LOCAL[code] : describeError(err);
+  const words = code && LOCAL[code] ? LOCAL[code] : transferProblem(err);
   return localPath === undefined ? words : `${shown(localPath)}: ${words}`;
 }
 
 /** Any error as one line: its message (or, for errors that carry none, e.g. a refused connection, its code). */
-export function describeError(err: unknown): string {
+export function transferProblem(err: unknown): string {
   if (err instanceof ObjectStoreError) return oneLine(err.message);
-  if (err instanceof AggregateError && err.errors.length > 0) return describeError(err.errors[0]);
+  if (err instanceof AggregateError && err.errors.length > 0) return transferProblem(err.errors[0]);
   if (err instanceof Error) {
     const code = errCode(err);
     const text = err.message || code || err.name;

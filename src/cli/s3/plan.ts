@@ -9,7 +9,7 @@ import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { ObjectStore, S3Location } from '../../objectstore/index.js';
 import { endsWithSeparator, isS3Uri, keySegments, parseUri, shown, staysInside, uri } from './locations.js';
-import { describeError, localProblem } from './messages.js';
+import { transferProblem, localProblem } from './messages.js';
 import { walkFolder } from './walk.js';
 
 export interface Upload {
@@ -181,7 +181,7 @@ async function planDownloads(store: ObjectStore, sources: string[], dest: string
         else add(found, checked.segments, false);
       }
     } catch (err) {
-      plan.failures.push({ kind: 'download', from: shown(uri({ bucket: loc.bucket, key: prefix })), reason: describeError(err) });
+      plan.failures.push({ kind: 'download', from: shown(uri({ bucket: loc.bucket, key: prefix })), reason: transferProblem(err) });
     }
   }
   return plan;

@@ -20,8 +20,6 @@ import { BatchFailure, TRANSIENT, ingestBatch, settingsChanged } from './ingest.
 
 /** Entries one submission turn reads (one byte-range read of a settings file); they commit in time-sized slices. */
 const SUBMIT_CHUNK = 1000;
-/** How long one submission slice may hold the event loop (docs/architecture.md, "Sharing the event loop"). */
-const SLICE_TARGET_MS = 5;
 const WALK_CHUNK = 500;
 const PURGE_CHUNK = 1000;
 const INGEST_ATTEMPTS = 3;
@@ -51,7 +49,7 @@ export class BatchPipeline {
   private walkLoop: Loop;
   private rotation = 0;
   private ingestFailures = new Map<string, number>();
-  private slices = new StepSizer(SLICE_TARGET_MS, 10, 500);
+  private slices = new StepSizer(10, 500);
 
   constructor(private deps: BatchPipelineDeps) {
     this.ingestLoop = new Loop('batch-ingest', () => this.ingestStep(), deps.share, deps.log);

@@ -5,8 +5,6 @@ import type { EventLoopShare } from '../event-loop-share.js';
 import type { RunTransition, TaskUpdate } from '../model.js';
 import { StepSizer } from '../step-sizer.js';
 
-/** How long one flush's transaction may hold the event loop; a burst is committed in several (docs/architecture.md). */
-const FLUSH_TARGET_MS = 5;
 
 /**
  * The one way run status changes reach the store after a run was created: executor reports and the
@@ -21,7 +19,8 @@ export class RunEventApplier implements RunReporter {
   private flushing: Promise<AppliedTransition[]> = Promise.resolve([]);
   /** Changes and task updates at the head of the queues that the next flush must take whatever its size (applyNow's). */
   private urgent = { changes: 0, tasks: 0 };
-  private flushes = new StepSizer(FLUSH_TARGET_MS, 50, 2000);
+  /** A burst is committed in several flushes, each within the step budget (docs/architecture.md). */
+  private flushes = new StepSizer(50, 2000);
 
   constructor(
     private store: RunEventStore,

@@ -7,9 +7,8 @@ import { ACTIVE_RUN_STATUSES, type RunGroupRecord, type RunTransition, type Task
 import { RunReferences } from './run-references.js';
 import { isTerminalTaskStatus } from './run-transitions.js';
 
-/** Most runs one pass starts; fewer when that would hold the event loop past PASS_TARGET_MS. */
+/** Most runs one pass starts; fewer when that would hold the event loop past the step budget. */
 const UNCAPPED_PASS = 250;
-const PASS_TARGET_MS = 5;
 /** How often active runs are checked against their run group's maxDuration. */
 const DURATION_CHECK_MS = 5000;
 /** failureReason of a run that outlived its run group's maxDuration (HealthOmics documents no exact text). */
@@ -31,7 +30,7 @@ export class Scheduler {
   private durations: NodeJS.Timeout | undefined;
   private checkingDurations: Promise<void> = Promise.resolve();
   private stopped = false;
-  private passes = new StepSizer(PASS_TARGET_MS, 10, UNCAPPED_PASS);
+  private passes = new StepSizer(10, UNCAPPED_PASS);
 
   constructor(
     private store: SchedulerStore,
