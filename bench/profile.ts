@@ -14,6 +14,8 @@ export interface Profile {
    * `clients` SDK clients (half per account) for `seconds` after `warmupSeconds`, each pausing a random
    * 0–2 × `thinkMs` between calls; one settings-file batch of `fileEntries` per account every `fileEverySeconds`.
    */
+  /** Slurm: `held` runs submitted as held jobs, beside `raw` bare sbatch calls; a `batch`-run CWL batch through Slurm and locally. */
+  slurm: { held: number; raw: number; batch: number };
   soak: { seconds: number; clients: number; warmupSeconds: number; thinkMs: number; fileEverySeconds: number; fileEntries: [number, number]; rssEveryMs: number };
 }
 
@@ -27,6 +29,7 @@ export const FULL: Profile = {
   e2e: { sizes: [10_000, 30_000, 100_000], repeats: 3 },
   api: { connections: 32, seconds: 10, warmupSeconds: 2 },
   startup: { repeats: 5 },
+  slurm: { held: 1000, raw: 1000, batch: 20 },
   soak: { seconds: 600, clients: 50, warmupSeconds: 60, thinkMs: 100, fileEverySeconds: 90, fileEntries: [2000, 5000], rssEveryMs: 5000 },
 };
 
@@ -40,5 +43,6 @@ export const QUICK: Profile = {
   e2e: { sizes: [2_000, 6_000, 20_000], repeats: 1 },
   api: { connections: 32, seconds: 3, warmupSeconds: 1 },
   startup: { repeats: 2 },
+  slurm: { held: 200, raw: 200, batch: 8 },
   soak: { seconds: 15, clients: 8, warmupSeconds: 3, thinkMs: 100, fileEverySeconds: 60, fileEntries: [2000, 3000], rssEveryMs: 5000 },
 };

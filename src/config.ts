@@ -1,7 +1,8 @@
 import os from 'node:os';
 import type { EngineCommands } from './executors/local/engines.js';
+import type { SlurmOptions } from './executors/slurm/index.js';
 
-export type ExecutorName = 'simulated' | 'local';
+export type ExecutorName = 'simulated' | 'local' | 'slurm';
 
 /** Everything `omicsd serve` can be told, after defaults are applied. */
 export interface Config {
@@ -34,6 +35,8 @@ export interface Config {
   apiRate: number;
   /** `--local-input-root`: folders run inputs may name by local path (docs/security.md, "Run inputs"); none by default. */
   localInputRoots: string[];
+  /** The Slurm executor's options (docs/slurm.md). */
+  slurm: SlurmOptions;
   /** `--unsafe-run-tools-unsandboxed`: local engines and their tools run without the bubblewrap sandbox (docs/runs.md, "Sandbox"). */
   unsafeRunToolsUnsandboxed?: boolean;
 }
@@ -53,8 +56,9 @@ export function defaultConfig(given: Partial<Config> = {}): Config {
     startRunBurst: overrides.startRunBurst ?? Math.max(1, Math.ceil(startRunRate)),
     region: 'us-east-1',
     accountId: '123456789012',
-    // Simulated runs cost nothing, so they are not capped unless asked; real engines share the cores.
-    maxConcurrentRuns: executor === 'local' ? os.availableParallelism() : 0,
+    // Simulated runs cost nothing, so they are not capped unless asked; local engines share the
+    // cores; Slurm jobs wait in the cluster's queue, kept well under Slurm's default MaxJobCount (10,000).
+    maxConcurrentRuns: executor === 'local' ? os.availableParallelism() : executor === 'slurm' ? 1000 : 0,
     maxRuns: 100_000,
     logLevel: 'info',
     engines: {},
@@ -62,6 +66,7 @@ export function defaultConfig(given: Partial<Config> = {}): Config {
     allowedHosts: [],
     localInputRoots: [],
     apiRate: 1000,
+    slurm: { submitRate: 10, pollMs: 5000 },
     ...overrides,
   };
 }

@@ -19,6 +19,7 @@ import { WorkflowService } from './domain/workflows/workflow-service.js';
 import type { Executor } from './executors/executor.js';
 import { createLocalExecutor } from './executors/local/index.js';
 import { SimulatedExecutor } from './executors/simulated.js';
+import { createSlurmExecutor, slurmTools } from './executors/slurm/index.js';
 import { createObjectStore } from './objectstore/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { buildApp } from './server/app.js';
@@ -38,6 +39,7 @@ export class OmicsService {
     // non-loopback --host refuses to start before the port or the data dir is touched.
     const security = prepareSecurity(config, log);
     await assertCanListen(config.host, config.port);
+    if (config.executor === 'slurm') slurmTools();
     fs.mkdirSync(config.dataDir, { recursive: true });
     const releaseLock = lockDataDir(config.dataDir);
     try {
@@ -62,10 +64,13 @@ export class OmicsService {
       logFailures(applied);
     }, share);
     logBatchLifecycle(store, log);
-    const executor: Executor = config.executor === 'local'
-      ? createLocalExecutor({ reporter: applier, workflows: store.workflows, objects, dataDir: config.dataDir, engines: config.engines, log,
-        unsafeRunToolsUnsandboxed: config.unsafeRunToolsUnsandboxed, sandboxReadOnly: config.localInputRoots })
-      : new SimulatedExecutor(applier, config.simRunMs);
+    const engineOptions = {
+      reporter: applier, workflows: store.workflows, objects, dataDir: config.dataDir, engines: config.engines, log,
+      unsafeRunToolsUnsandboxed: config.unsafeRunToolsUnsandboxed, sandboxReadOnly: config.localInputRoots,
+    };
+    const executor: Executor = config.executor === 'local' ? createLocalExecutor(engineOptions)
+      : config.executor === 'slurm' ? createSlurmExecutor({ ...engineOptions, slurm: config.slurm })
+        : new SimulatedExecutor(applier, config.simRunMs);
     store.runs.onDeleted((runId) => executor.forget(runId));
     scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log);
     // Buckets each account may name, from the credentials file (read again on SIGHUP).

@@ -80,6 +80,13 @@ into the same SQLite database after the server has stopped; and the configured S
   token is taken, so scheduling jitter on a busy machine stamps a few runs late).
 - End to end: StartRunBatch to PROCESSED (GetBatch every 50 ms) on a fresh server, three times per size;
   the median wall time counts, and peak RSS is the largest VmHWM of the three.
+- Slurm: on the single-node test cluster of \`scripts/slurm/start.sh\` (8 CPUs claimed on this machine's
+  cores; skipped where it cannot start). Submission: 1,000 runs in batches of 100 with
+  \`--slurm-sbatch-args --hold\` (held jobs: only sbatch is measured), rate uncapped, after one warm-up run;
+  jobs/s from the first StartRunBatch until squeue lists every job, beside 1,000 bare
+  \`sbatch --hold --wrap true\` calls, 4 at a time as omicsd makes them. Then one squeue for all jobs with
+  them still queued (median of 5). Last, a 20-run CWL batch of real cwltool runs (1 s each) with
+  \`--max-concurrent-runs 8\`, StartRunBatch to PROCESSED, beside the same batch on the local executor.
 - Soak: omicsd with \`--credentials\` (two accounts), runs of 200 ms, StartRun rate 200/s per account and the
   default \`--api-rate\` (1,000/s per account); 50 clients, each its own \`OmicsClient\` (one attempt per call)
   signed with one account's key, for 10 minutes after a 1-minute warm-up with the same traffic. Each client

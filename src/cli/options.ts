@@ -17,6 +17,12 @@ export const nonNegative = (v: string) => {
   return n;
 };
 
+export const positive = (v: string) => {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a number > 0, got "${v}"`);
+  return n;
+};
+
 export const accountId = (v: string) => {
   if (!/^[0-9]{12}$/.test(v)) throw new InvalidArgumentError(`expected 12 digits, got "${v}"`);
   return v;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defaultConfig, type Config, type ExecutorName } from '../config.js';
 import { OmicsService } from '../service.js';
 import { createLogger, type LogFormat } from './logger.js';
-import { accountId, allowedHost, collectPaths, databaseUrl, envOption, httpUrl, LOG_LEVELS, nonNegative, wholeNumber } from './options.js';
+import { accountId, allowedHost, collectPaths, databaseUrl, envOption, httpUrl, LOG_LEVELS, nonNegative, positive, wholeNumber } from './options.js';
 
 /** `omicsd serve`: runs the service until SIGTERM or SIGINT (docs/operations.md). */
 export function addServeCommand(program: Command) {
@@ -13,7 +13,7 @@ export function addServeCommand(program: Command) {
     .addOption(envOption('--port <port>', 'port to listen on (0 picks a free one)', 'PORT').default(8080).argParser(wholeNumber(0, 65535)))
     .addOption(envOption('--data-dir <dir>', 'where everything durable lives', 'DATA_DIR').default('./.omicsd'))
     .addOption(envOption('--database-url <url>', 'store (default: SQLite file in the data dir): sqlite:PATH', 'DATABASE_URL').argParser(databaseUrl))
-    .addOption(envOption('--executor <name>', 'how runs execute', 'EXECUTOR').choices(['local', 'simulated']).default('local'))
+    .addOption(envOption('--executor <name>', 'how runs execute', 'EXECUTOR').choices(['local', 'slurm', 'simulated']).default('local'))
     .addOption(envOption('--sim-run-ms <ms>', 'how long a simulated run stays RUNNING', 'SIM_RUN_MS').default(2000).argParser(wholeNumber(0)))
     .addOption(envOption('--start-run-rate <n>', 'StartRun calls per second per account (0 = unlimited)', 'START_RUN_RATE').default(10).argParser(nonNegative))
     .addOption(envOption('--start-run-burst <n>', 'StartRun bucket size (default: the rate)', 'START_RUN_BURST').argParser(wholeNumber(1)))
@@ -26,6 +26,12 @@ export function addServeCommand(program: Command) {
     .addOption(envOption('--engine-toil-cwl <cmd>', 'alternative CWL engine command, used when --engine-cwl is absent (default: toil-cwl-runner on PATH)', 'ENGINE_TOIL_CWL'))
     .addOption(envOption('--engine-wdl <cmd>', 'WDL engine command (default: miniwdl or toil-wdl-runner on PATH)', 'ENGINE_WDL'))
     .addOption(envOption('--engine-nextflow <cmd>', 'Nextflow command (default: nextflow on PATH)', 'ENGINE_NEXTFLOW'))
+    .addOption(envOption('--slurm-partition <name>', 'Slurm partition of every run\'s job (--executor slurm; default: the cluster\'s default)', 'SLURM_PARTITION'))
+    .addOption(envOption('--slurm-account <name>', 'Slurm account every run\'s job is charged to', 'SLURM_ACCOUNT'))
+    .addOption(envOption('--slurm-sbatch-args <args>', 'further sbatch options for every run\'s job, e.g. "--time=24:00:00 --qos=long"', 'SLURM_SBATCH_ARGS'))
+    .addOption(envOption('--slurm-submit-rate <n>', 'sbatch calls per second at most', 'SLURM_SUBMIT_RATE').default(10).argParser(positive))
+    .addOption(envOption('--slurm-poll-interval <seconds>', 'how often one squeue call asks after all of omicsd\'s jobs', 'SLURM_POLL_INTERVAL').default(5).argParser(positive))
+    .addOption(envOption('--slurm-toil-steps', 'Toil engines submit each workflow step as its own Slurm job instead of running all steps in the run\'s job', 'SLURM_TOIL_STEPS'))
     .addOption(envOption('--unsafe-run-tools-unsandboxed', 'UNSAFE: run workflow engines and their tools without the bubblewrap sandbox, as omicsd\'s own user (docs/runs.md, "Sandbox")', 'UNSAFE_RUN_TOOLS_UNSANDBOXED'))
     .addOption(envOption('--credentials <file>', 'JSON file of access keys; every request must then be SigV4-signed with one (re-read on SIGHUP)', 'CREDENTIALS'))
     .addOption(envOption('--insecure-no-auth', 'allow a non-loopback --host without --credentials (anyone who reaches the port can do anything)', 'INSECURE_NO_AUTH'))
@@ -43,6 +49,10 @@ export function addServeCommand(program: Command) {
         credentialsFile: o.credentials, insecureNoAuth: o.insecureNoAuth === true, allowedHosts: o.allowedHost ?? [],
         apiRate: o.apiRate, localInputRoots: o.localInputRoot ?? [],
         unsafeRunToolsUnsandboxed: o.unsafeRunToolsUnsandboxed === true,
+        slurm: {
+          partition: o.slurmPartition, account: o.slurmAccount, sbatchArgs: o.slurmSbatchArgs, submitRate: o.slurmSubmitRate,
+          pollMs: Math.round(o.slurmPollInterval * 1000), toilSteps: o.slurmToilSteps === true,
+        },
         ...(o.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: o.maxConcurrentRuns } : {}),
       });
       const log = createLogger(config.logLevel, o.logFormat as LogFormat | undefined);

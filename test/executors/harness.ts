@@ -18,7 +18,7 @@ import type { WorkflowLanguage } from '../../src/domain/workflows/languages.js';
 import { probeEngine, type ProbeResult } from '../../src/executors/local/engine-probe.js';
 import { lookupEngine, type EngineCommands } from '../../src/executors/local/engines.js';
 import { MARKER_ENV } from '../../src/executors/local/process-tree.js';
-import { createLocalExecutor, type LocalExecutor, type LocalExecutorOptions } from '../../src/executors/local/index.js';
+import { createLocalExecutor, type EngineExecutor, type LocalExecutorOptions } from '../../src/executors/local/index.js';
 import { FsObjectStore, ObjectNotFoundError } from '../../src/objectstore/index.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { ACCOUNT, ROLE } from '../support/client.js';
@@ -70,7 +70,7 @@ export interface Harness {
   dataDir: string;
   store: SqliteStore;
   objects: FsObjectStore;
-  executor: LocalExecutor;
+  executor: EngineExecutor;
   transitions: RunTransition[];
   tasks: TaskUpdate[];
   logs: string[];
@@ -103,7 +103,7 @@ export async function harness(t: TestContext, opts: Partial<LocalExecutorOptions
       task(u) { tasks.push(u); apply([], [u]); },
     },
     workflows: store.workflows, objects, dataDir, log, engines: {}, containers: false, killGraceMs: 2000, ...opts,
-  }) as LocalExecutor;
+  }) as EngineExecutor;
   t.after(async () => {
     await executor.close();
     await pending;

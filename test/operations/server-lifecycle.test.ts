@@ -61,7 +61,8 @@ describe('options are checked before anything is written', () => {
     ['an account id that is not 12 digits', ['--account-id', '12'], /'--account-id <id>' argument '12' is invalid\. expected 12 digits/],
     ['an unsupported database URL', ['--database-url', 'mysql://db'], /'--database-url <url>' argument 'mysql:\/\/db' is invalid\. expected sqlite:PATH/],
     ['a rate that is not a number', ['--start-run-rate', 'fast'], /'--start-run-rate <n>' argument 'fast' is invalid\. expected a number ≥ 0/],
-    ['an unknown executor', ['--executor', 'cloud'], /argument 'cloud' is invalid\. Allowed choices are local, simulated/],
+    ['an unknown executor', ['--executor', 'cloud'], /argument 'cloud' is invalid\. Allowed choices are local, slurm, simulated/],
+    ['a Slurm submit rate of 0', ['--executor', 'slurm', '--slurm-submit-rate', '0'], /'--slurm-submit-rate <n>' argument '0' is invalid\. expected a number > 0/],
   ];
   for (const [what, args, message] of cases) {
     test(what, () => {
@@ -72,6 +73,15 @@ describe('options are checked before anything is written', () => {
       assert.ok(!fs.existsSync(dataDir), 'the data dir was not created');
     });
   }
+
+  test('--executor slurm without Slurm\'s commands on PATH', () => {
+    const dataDir = path.join(tempDir(), 'data');
+    const res = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--executor', 'slurm'],
+      { encoding: 'utf8', timeout: 20000, env: { ...process.env, PATH: tempDir() } });
+    assert.equal(res.status, 1);
+    assert.match(res.stderr, /--executor slurm needs Slurm's client commands on PATH, and sbatch is not there: install them \(Debian: apt-get install slurm-client\)/);
+    assert.ok(!fs.existsSync(dataDir), 'the data dir was not created');
+  });
 
   test('a port in use is reported before the data dir is created', async () => {
     const blocker = net.createServer();

@@ -27,6 +27,8 @@ export interface CwlInfo {
   inputTypes: Map<string, unknown>;
   /** Resources of the tool a job (step name, or the tool file's name) runs. */
   resourcesOf(jobName: string): Resources;
+  /** The most any one step needs (cwltool runs steps one at a time): what a Slurm job for the whole run asks for. */
+  peak: Resources;
 }
 
 /**
@@ -156,8 +158,10 @@ export function readCwl(mainPath: string, definitionDir: string): CwlInfo {
   };
   walk(root, mainPath, mainDoc, [root ?? {}]);
   const mainResources = root?.class === 'Workflow' ? DEFAULT_RESOURCES : resourcesFrom(root);
+  const all = [mainResources, ...byStep.values()];
   return {
     inputTypes,
+    peak: { cpus: Math.max(...all.map((r) => r.cpus)), memory: Math.max(...all.map((r) => r.memory)) },
     resourcesOf(jobName: string) {
       return byStep.get(jobName) ?? byStep.get(jobName.replace(/_\d+$/, '')) ?? mainResources;
     },

@@ -12,7 +12,10 @@ import { MARKER_ENV, engineAlive, processInfo, terminateEngine } from './process
  * outcome from the exit file: an omicsd started later re-attaches to the same files.
  */
 
-/** Written next to the engine before and after it is spawned; `pid` is absent only in between. */
+/**
+ * Written next to the engine before and after it is launched; its handle (`pid` on this machine,
+ * `jobId` on Slurm) is absent only in between.
+ */
 export interface EngineRecord {
   marker: string;
   engine: string;
@@ -20,6 +23,8 @@ export interface EngineRecord {
   /** The wrapper's pid (the engine's session and process-group leader) and its start time. */
   pid?: number;
   startTicks?: number;
+  /** The Slurm job the engine runs in (src/executors/slurm). */
+  jobId?: string;
   /** What the run's task tracking and output export need again after a re-attach. */
   mainPath: string;
   outDir: string;
@@ -27,8 +32,11 @@ export interface EngineRecord {
 
 export type EngineOutcome =
   | { kind: 'exited'; code: number; signal?: NodeJS.Signals }
-  /** The engine is gone and left no exit status (killed with its wrapper, or the machine restarted). */
-  | { kind: 'lost' };
+  /**
+   * The engine is gone and left no exit status (killed with its wrapper, or the machine restarted),
+   * or its host ended it (a Slurm job's time limit): `code` and `message` then say how.
+   */
+  | { kind: 'lost'; code?: string; message?: string };
 
 export interface EngineFiles {
   /** The run's log: the engine's stdout and stderr, and omicsd's own lines. */
@@ -40,9 +48,9 @@ export interface EngineFiles {
 }
 
 // "$@" is the engine command; its exit status (128 + N when killed by signal N) goes to the exit
-// file atomically (write, then rename), so a reader never sees half of it.
+// file atomically (write, then rename), so a reader never sees half of it. Slurm job scripts end
+// the same way (src/executors/slurm/job-script.ts).
 const WRAPPER = '"$@" >>"$OMICSD_ENGINE_LOG" 2>&1 </dev/null; s=$?; echo "$s" >"$OMICSD_ENGINE_EXIT.tmp" && mv -f "$OMICSD_ENGINE_EXIT.tmp" "$OMICSD_ENGINE_EXIT"';
-const POLL_MS = 200;
 
 const SIGNAL_BY_NUMBER = new Map(Object.entries(os.constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
@@ -112,13 +120,24 @@ export function launchEngine(
   return full;
 }
 
+/** The outcome of an engine running on this machine: its exit file, or lost once its wrapper is gone without one. */
+export function localOutcome(files: EngineFiles, rec: EngineRecord): EngineOutcome | undefined {
+  const outcome = readOutcome(files.exit);
+  if (outcome) return outcome;
+  // The wrapper may have written its status just before it went.
+  if (!wrapperAlive(rec)) return readOutcome(files.exit) ?? { kind: 'lost' };
+  return undefined;
+}
+
 /**
- * Follows an engine's log from `offset` (0 after a re-attach: task tracking is idempotent) and
- * resolves with its outcome. `line` gets every whole line the engine writes; omicsd's own lines
- * (`omicsd: …`) are skipped. `stopped()` ends the watch early (cancel, or omicsd closing).
+ * Follows an engine's log from the start (after a re-attach too: task tracking is idempotent) and
+ * resolves with its outcome, as `ended()` tells it (the engine host's account: its exit file, its
+ * wrapper or Slurm job gone). `line` gets every whole line the engine writes; omicsd's own lines
+ * (`omicsd: …`) are skipped. `stopped()` ends the watch early (cancel, or omicsd closing). Both are
+ * looked at every `pollMs`.
  */
 export async function watchEngine(
-  files: EngineFiles, rec: EngineRecord, line: (text: string) => void, stopped: () => boolean,
+  files: EngineFiles, ended: () => Promise<EngineOutcome | undefined>, line: (text: string) => void, stopped: () => boolean, pollMs: number,
 ): Promise<EngineOutcome | undefined> {
   let offset = 0;
   let rest = '';
@@ -155,18 +174,12 @@ export async function watchEngine(
   for (;;) {
     if (stopped()) return undefined;
     await readNew();
-    const outcome = readOutcome(files.exit);
+    const outcome = await ended();
     if (outcome) {
       await readNew();
       if (rest && !rest.startsWith('omicsd: ')) line(rest);
       return outcome;
     }
-    if (!wrapperAlive(rec)) {
-      // The wrapper may have written its status just before it went.
-      const late = readOutcome(files.exit);
-      await readNew();
-      return late ?? { kind: 'lost' };
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
 }

@@ -11,10 +11,9 @@ import type { ObjectStore } from '../../objectstore/object-store.js';
 import type { WorkflowTable } from '../../store/store.js';
 import type { Executor, RunReporter } from '../executor.js';
 import { stripAnsi, tail, which, type EngineAdapter, type RunContext, type TaskTracker } from './engine.js';
-import {
-  anythingAlive, launchEngine, readOutcome, readRecord, stopRecorded, watchEngine, wrapperAlive,
-  type EngineFiles, type EngineOutcome, type EngineRecord,
-} from './engine-process.js';
+import { readCwl, type Resources } from './cwl-doc.js';
+import { LocalHost, type EngineHost } from './engine-host.js';
+import { readOutcome, readRecord, watchEngine, type EngineFiles, type EngineOutcome, type EngineRecord } from './engine-process.js';
 import { brokenMessage, probeEngine, reportEngine, reportLine } from './engine-probe.js';
 import { lookupEngine, type EngineCommands } from './engines.js';
 import { exportLog, exportOutputs } from './export.js';
@@ -58,6 +57,8 @@ export interface LocalExecutorOptions {
   sandboxReadOnly?: string[];
   /** How long an engine has after SIGTERM to stop before it is killed (ms; default 5000). */
   killGraceMs?: number;
+  /** Where engines run (default: this machine, LocalHost). */
+  host?: EngineHost;
 }
 
 /**
@@ -82,13 +83,15 @@ export const FAILURE_REASONS = [
 ] as const;
 
 export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
-  return new LocalExecutor(opts);
+  return new EngineExecutor(opts);
 }
 
 interface ActiveRun {
   runId: string;
   /** Cancelled: stop the work, report nothing more. */
   stopped: boolean;
+  /** RUNNING was reported (or the run was RUNNING already when it was re-attached). */
+  running?: boolean;
   record?: EngineRecord;
   killing?: Promise<void>;
   done?: Promise<void>;
@@ -121,23 +124,26 @@ const pushBounded = (list: string[], line: string, max: number) => {
 };
 
 /**
- * Runs workflows through their real engines on this machine (see engines.ts for which engine runs
- * what). Each run gets `<dataDir>/runs/<runId>/`; its engine runs there detached from omicsd
- * (engine-process.ts), and its outputs go to `<runOutputUri>/out/`. A run is reported COMPLETED only
- * when its engine exited 0 and every output was exported. omicsd stopping or crashing leaves engines
- * running; `recover` re-attaches to them at the next start (docs/runs.md, "Restarts"). Every engine
- * runs in a bubblewrap sandbox (sandbox.ts; docs/runs.md, "Sandbox") unless the operator started
- * omicsd with --unsafe-run-tools-unsandboxed.
+ * Runs workflows through their real engines (see engines.ts for which engine runs what), on this
+ * machine or as Slurm jobs (engine-host.ts). Each run gets `<dataDir>/runs/<runId>/`; its engine runs
+ * there detached from omicsd (engine-process.ts), and its outputs go to `<runOutputUri>/out/`. A run
+ * is reported COMPLETED only when its engine exited 0 and every output was exported. omicsd stopping
+ * or crashing leaves engines running; `recover` re-attaches to them at the next start (docs/runs.md,
+ * "Restarts"). Every engine runs in a bubblewrap sandbox (sandbox.ts; docs/runs.md, "Sandbox")
+ * unless the operator started omicsd with --unsafe-run-tools-unsandboxed.
  */
-export class LocalExecutor implements Executor {
-  readonly name = 'local';
+export class EngineExecutor implements Executor {
+  readonly name: string;
   private active = new Map<string, ActiveRun>();
+  private host: EngineHost;
   private closing = false;
   private containers: Promise<boolean>;
   private graceMs: number;
   private unsafe: boolean;
 
   constructor(private opts: LocalExecutorOptions) {
+    this.host = opts.host ?? new LocalHost();
+    this.name = this.host.name;
     this.graceMs = opts.killGraceMs ?? 5000;
     this.unsafe = opts.unsafeRunToolsUnsandboxed === true;
     this.containers = !this.unsafe ? Promise.resolve(false) : opts.containers !== undefined ? Promise.resolve(opts.containers) : dockerAvailable();
@@ -305,27 +311,35 @@ export class LocalExecutor implements Executor {
     if (a.stopped || this.closing) return;
 
     const files = this.files(run.id);
-    let argv = [...adapter.argv, ...prepared.args];
+    const access = this.host.access?.(adapter.id);
+    let argv = [...adapter.argv, ...(access?.args ?? []), ...prepared.args];
+    const env = { ...prepared.env, ...access?.env };
     const marker = `omicsd-${run.id}-${randomBytes(6).toString('hex')}`;
     if (sandbox !== 'unsafe') {
       const layout: SandboxLayout = {
         runDir: dir, workDir: ctx.tmpDir, executable: adapter.argv[0], memoryBytes: this.opts.sandboxMemoryBytes ?? defaultMemoryLimit(),
-        readOnly: (this.opts.sandboxReadOnly ?? []).map((p) => path.resolve(p)),
+        readOnly: [...(this.opts.sandboxReadOnly ?? []), ...(access?.readOnly ?? [])].map((p) => path.resolve(p)),
+        shareNetwork: access?.shareNetwork, users: access?.users,
         writable: [...new Set([ctx.tmpDir, adapter.outDirFor ? path.dirname(outDir) : outDir])],
       };
       await prepareSandbox(layout);
-      argv = sandboxArgv(sandbox.bwrap, layout, argv, sandboxEnv(process.env, { ...prepared.env, [MARKER_ENV]: marker }));
+      argv = sandboxArgv(sandbox.bwrap, layout, argv, sandboxEnv(process.env, { ...env, [MARKER_ENV]: marker }));
     }
     const launched = new Date().toISOString();
     fs.appendFileSync(files.log, `omicsd: ${launched} run ${run.id}: ${argv.map((w) => (/[\s'"]/.test(w) ? JSON.stringify(w) : w)).join(' ')}\n`);
+    let record: EngineRecord | { code: string; message: string } | undefined;
     try {
-      a.record = launchEngine(files, { marker, engine: adapter.id, command: argv, mainPath: ctx.mainPath, outDir },
-        { cwd: ctx.tmpDir, env: { ...process.env, TMPDIR: ctx.tmpDir, ...prepared.env } });
+      record = await this.host.launch({
+        run, files, record: { marker, engine: adapter.id, command: argv, mainPath: ctx.mainPath, outDir },
+        cwd: ctx.tmpDir, env: { TMPDIR: ctx.tmpDir, ...env }, resources: () => peakResources(adapter, ctx),
+      }, () => a.stopped || this.closing);
     } catch (err) {
       return this.fail(a, 'ENGINE_START_FAILED', `Could not start ${adapter.id} (${argv[0]}): ${(err as Error).message}`);
     }
+    if (!record) return;
+    if ('code' in record) return this.fail(a, record.code, record.message);
+    a.record = record;
     if (a.stopped) this.kill(a);
-    this.report(a, 'RUNNING');
     await this.follow(run, a, adapter, ctx);
   }
 
@@ -336,11 +350,19 @@ export class LocalExecutor implements Executor {
     const tracker: TaskTracker = adapter.tasks(ctx, (u) => {
       if (!a.stopped && !this.closing) this.opts.reporter.task({ ...u, runId: run.id });
     });
-    const outcome = await watchEngine(files, a.record!, (text) => {
+    const record = a.record!;
+    const ended = async () => {
+      if (!a.running && this.host.running(record)) {
+        a.running = true;
+        this.report(a, 'RUNNING');
+      }
+      return this.host.ended(record, files);
+    };
+    const outcome = await watchEngine(files, ended, (text) => {
       const plain = stripAnsi(text).slice(0, 8192);
       pushBounded(lines, plain, 600);
       tracker.line(plain);
-    }, () => a.stopped || this.closing);
+    }, () => a.stopped || this.closing, this.host.pollMs);
     if (!outcome || a.stopped || this.closing) return;
     await this.finish(run, a, adapter, tracker, lines, outcome);
   }
@@ -349,12 +371,13 @@ export class LocalExecutor implements Executor {
     const { objects } = this.opts;
     const files = this.files(run.id);
     // Nothing of an engine outlives it: stop whatever it left running.
-    if (anythingAlive(a.record!)) {
+    if (this.host.alive(a.record!)) {
       await fsp.appendFile(files.log, 'omicsd: stopping processes the engine left behind\n');
-      await stopRecorded(a.record!, 1000);
+      await this.host.stop(a.record!, 1000);
     }
     if (outcome.kind === 'lost') {
       tracker.finish(false);
+      if (outcome.code) return this.fail(a, outcome.code, outcome.message ?? outcome.code);
       return this.fail(a, 'ENGINE_LOST', `The ${adapter.id} engine of this run ended without an exit status while omicsd was not watching it `
         + '(its process was killed, or the machine restarted). Start the run again.');
     }
@@ -385,7 +408,7 @@ export class LocalExecutor implements Executor {
   /** Stops a cancelled run's engine; its record goes with it, so no later start re-attaches to it. */
   private kill(a: ActiveRun) {
     if (!a.record || a.killing) return;
-    a.killing = stopRecorded(a.record, this.graceMs)
+    a.killing = this.host.stop(a.record, this.graceMs)
       .then(() => fs.rmSync(this.files(a.runId).record, { force: true }))
       .catch((err) => {
         this.opts.log.error({ err, runId: a.runId }, 'could not stop the engine');
@@ -418,16 +441,21 @@ export class LocalExecutor implements Executor {
     for (const run of runs) {
       const files = this.files(run.id);
       const record = readRecord(files.record);
-      if (!record?.pid) {
-        this.opts.log.info({ runId: run.id }, 'recovery: the run had not launched its engine; starting it');
-        this.track(run, async (a) => {
-          // A crash between writing the record and the spawn may have left an engine without a pid on file.
-          if (record && anythingAlive(record)) await stopRecorded(record, this.graceMs);
-          await this.execute(run, a);
-        });
+      if (record && (record.pid || record.jobId)) {
+        this.track(run, (a) => this.reattach(run, a, record, files));
         continue;
       }
-      this.track(run, (a) => this.reattach(run, a, record, files));
+      this.track(run, async (a) => {
+        // A crash between writing the record and the launch: the engine may have been launched all the same.
+        const adopted = record && await this.host.adopt(record, run.id);
+        if (adopted) {
+          fs.writeFileSync(files.record, JSON.stringify(adopted));
+          return this.reattach(run, a, adopted, files);
+        }
+        this.opts.log.info({ runId: run.id }, 'recovery: the run had not launched its engine; starting it');
+        if (record && this.host.alive(record)) await this.host.stop(record, this.graceMs);
+        await this.execute(run, a);
+      });
     }
   }
 
@@ -446,9 +474,9 @@ export class LocalExecutor implements Executor {
       if (active.has(id)) continue;
       const files = this.files(id);
       const record = fs.existsSync(files.record) && !fs.existsSync(files.exit) ? readRecord(files.record) : undefined;
-      if (!record || !anythingAlive(record)) continue;
-      this.opts.log.info({ runId: id, engine: record.engine, pid: record.pid }, `recovery: stopping the engine of run ${id}, which is no longer active`);
-      void stopRecorded(record, this.graceMs).then(() => fs.rmSync(files.record, { force: true }), (err) => {
+      if (!record || !this.host.alive(record)) continue;
+      this.opts.log.info({ runId: id, engine: record.engine, pid: record.pid, jobId: record.jobId }, `recovery: stopping the engine of run ${id}, which is no longer active`);
+      void this.host.stop(record, this.graceMs).then(() => fs.rmSync(files.record, { force: true }), (err) => {
         this.opts.log.error({ err, runId: id }, 'could not stop an orphaned engine');
       });
     }
@@ -458,19 +486,32 @@ export class LocalExecutor implements Executor {
     a.record = record;
     const found = await this.adapterFor(run);
     if ('code' in found) return this.fail(a, found.code, found.message);
-    const ended = readOutcome(files.exit);
-    const state = ended ? `its engine (${record.engine}) ended while omicsd was down` : wrapperAlive(record) ? `re-attached to ${record.engine} (pid ${record.pid})` : `its engine (${record.engine}, pid ${record.pid}) is gone`;
-    this.opts.log.info({ runId: run.id, engine: record.engine, pid: record.pid }, `recovery: run ${run.id}: ${state}`);
+    const handle = record.jobId ? `Slurm job ${record.jobId}` : `pid ${record.pid}`;
+    const state = readOutcome(files.exit) ? `its engine (${record.engine}) ended while omicsd was down`
+      : this.host.alive(record) ? `re-attached to ${record.engine} (${handle})` : `its engine (${record.engine}, ${handle}) is gone`;
+    this.opts.log.info({ runId: run.id, engine: record.engine, pid: record.pid, jobId: record.jobId }, `recovery: run ${run.id}: ${state}`);
     await fsp.appendFile(files.log, `omicsd: ${new Date().toISOString()} omicsd restarted: ${state}\n`);
     const ctx = await this.context(run, record.mainPath, record.outDir, new Stager(this.opts.objects, path.join(runDir(this.opts.dataDir, run.id), 'inputs')));
-    if (run.status === 'STARTING') this.report(a, 'RUNNING');
+    a.running = run.status !== 'STARTING';
     await this.follow(run, a, found.adapter, ctx);
   }
 
   /** Stops following engines and leaves them running: `recover` picks them up at the next start. */
   async close() {
     this.closing = true;
+    // The host first: launches still waiting (e.g. in Slurm's submit queue) end, and gathered stops go out.
+    await this.host.close();
     const runs = [...this.active.values()];
     await Promise.all(runs.map((a) => Promise.all([a.done, a.killing])));
+  }
+}
+
+/** What a run needs at its peak, where omicsd can read it: the largest CWL ResourceRequirement of its steps. */
+function peakResources(adapter: EngineAdapter, ctx: RunContext): Resources | undefined {
+  if (adapter.family !== 'CWL') return undefined;
+  try {
+    return readCwl(ctx.mainPath, ctx.definitionDir).peak;
+  } catch {
+    return undefined;
   }
 }

@@ -68,6 +68,13 @@ export interface SandboxLayout {
   memoryBytes: number;
   /** Further host folders bound read-only at their own paths (e.g. the roots local-path inputs may name). */
   readOnly?: string[];
+  /**
+   * Keep the host's network (no network namespace): only for an engine that must reach a service
+   * itself, a Toil leader submitting its steps to Slurm (docs/slurm.md, "Toil steps as Slurm jobs").
+   */
+  shareNetwork?: boolean;
+  /** Host users (and groups of the same names) the sandbox's /etc/passwd and /etc/group also name. */
+  users?: string[];
 }
 
 /**
@@ -89,11 +96,21 @@ export function findBwrap(command = 'bwrap'): string | undefined {
 export const unavailableMessage = (command: string) => `Workflow tools run in a bubblewrap sandbox, and ${command === 'bwrap' ? 'bwrap is not installed (looked on PATH)' : `the configured bwrap command "${command}" was not found`}:`
   + ` apt-get install bubblewrap (or start omicsd with ${UNSAFE_FLAG} to run tools without a sandbox, as omicsd's own user)`;
 
-/** /etc/passwd and /etc/group of the sandbox: only the sandbox user, with its home in the work dir. */
-function identityFiles(home: string) {
+/**
+ * /etc/passwd and /etc/group of the sandbox: only the sandbox user, with its home in the work dir,
+ * and the host's entries of `users` (e.g. SlurmUser, which Slurm's client tools look up).
+ */
+function identityFiles(home: string, users: string[] = []) {
+  const hostLines = (file: string) => {
+    try {
+      return fs.readFileSync(file, 'utf8').split('\n').filter((l) => users.includes(l.split(':')[0]));
+    } catch {
+      return [];
+    }
+  };
   return {
-    passwd: `nobody:x:${SANDBOX_UID}:${SANDBOX_GID}:nobody:${home}:/usr/sbin/nologin\n`,
-    group: `nogroup:x:${SANDBOX_GID}:\n`,
+    passwd: [`nobody:x:${SANDBOX_UID}:${SANDBOX_GID}:nobody:${home}:/usr/sbin/nologin`, ...hostLines('/etc/passwd')].join('\n') + '\n',
+    group: [`nogroup:x:${SANDBOX_GID}:`, ...hostLines('/etc/group')].join('\n') + '\n',
   };
 }
 
@@ -106,7 +123,7 @@ const identityDir = (runDir: string) => path.join(runDir, 'sandbox');
  * by uid 65534.
  */
 export async function prepareSandbox(layout: SandboxLayout): Promise<void> {
-  const ids = identityFiles(layout.workDir);
+  const ids = identityFiles(layout.workDir, layout.users);
   const dir = identityDir(layout.runDir);
   await fsp.mkdir(dir, { recursive: true });
   await fsp.writeFile(path.join(dir, 'passwd'), ids.passwd);
@@ -150,8 +167,8 @@ export function sandboxArgv(bwrap: string, layout: SandboxLayout, command: strin
   const root = isRoot();
   const a: string[] = [bwrap];
   // Namespaces: everything but the user namespace when root (see above), which --unshare-all would try.
-  if (root) a.push('--unshare-ipc', '--unshare-pid', '--unshare-net', '--unshare-uts', '--unshare-cgroup-try');
-  else a.push('--unshare-all', '--unshare-user', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_GID), '--disable-userns');
+  if (root) a.push('--unshare-ipc', '--unshare-pid', ...(layout.shareNetwork ? [] : ['--unshare-net']), '--unshare-uts', '--unshare-cgroup-try');
+  else a.push('--unshare-all', ...(layout.shareNetwork ? ['--share-net'] : []), '--unshare-user', '--uid', String(SANDBOX_UID), '--gid', String(SANDBOX_GID), '--disable-userns');
   a.push('--die-with-parent', '--hostname', 'omicsd-sandbox');
   // The system, read-only; Debian's merged /usr makes /bin, /lib, /lib64, /sbin links into it.
   a.push('--ro-bind', '/usr', '/usr');
@@ -168,7 +185,7 @@ export function sandboxArgv(bwrap: string, layout: SandboxLayout, command: strin
   }
   a.push('--proc', '/proc', '--dev', '/dev', '--perms', '01777', '--tmpfs', '/tmp', '--perms', '01777', '--tmpfs', '/dev/shm');
   a.push('--perms', '0755', '--dir', '/etc');
-  for (const name of ETC) {
+  for (const name of layout.shareNetwork ? [...ETC, 'resolv.conf'] : ETC) {
     const p = `/etc/${name}`;
     if (fs.existsSync(p)) a.push('--ro-bind', p, p);
   }

@@ -1,0 +1,268 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { EngineAccess, EngineHost, EngineLaunch, LaunchRefusal } from '../local/engine-host.js';
+import { readOutcome, type EngineFiles, type EngineOutcome, type EngineRecord } from '../local/engine-process.js';
+import { MARKER_ENV } from '../local/process-tree.js';
+import { sandboxEnv } from '../local/sandbox.js';
+import { endedBySlurm, phaseOf } from './job-states.js';
+import { jobScript } from './job-script.js';
+import { JobTracker } from './job-tracker.js';
+import { splitCommand } from '../local/engine.js';
+import { runSlurm, type SlurmTools } from './slurm-commands.js';
+import { SubmitQueue } from './submit-queue.js';
+
+export interface SlurmHostOptions {
+  tools: SlurmTools;
+  log: Logger;
+  /** `--slurm-partition`, `--slurm-account`: passed to every sbatch when set. */
+  partition?: string;
+  account?: string;
+  /** `--slurm-sbatch-args "…"`: further sbatch options, split as a shell would (quotes group words). */
+  sbatchArgs?: string;
+  /** `--slurm-submit-rate`: sbatch calls per second at most. */
+  submitRate: number;
+  /** How often squeue is asked about all jobs (ms). */
+  pollMs: number;
+  /** The data dir (on the filesystem the nodes share). */
+  dataDir: string;
+  /**
+   * `--slurm-toil-steps`: Toil engines submit each workflow step as a Slurm job of its own (Toil's
+   * `--batchSystem slurm`) instead of running every step inside the run's allocation.
+   */
+  toilSteps?: boolean;
+}
+
+/** How long a job Slurm reports ended may go without its exit file appearing (a shared filesystem's attribute cache). */
+const EXIT_FILE_GRACE_MS = 15_000;
+/** scancel calls gather the jobs cancelled within this long (a CancelRunBatch cancels thousands at once). */
+const CANCEL_GATHER_MS = 100;
+const CANCEL_CHUNK = 1000;
+
+/** SlurmUser of the cluster's slurm.conf (Slurm's tools look it up by name), Debian's `slurm` when unreadable. */
+function slurmUser(conf: string): string {
+  try {
+    return /^\s*SlurmUser\s*=\s*(\S+)/im.exec(fs.readFileSync(conf, 'utf8'))?.[1] ?? 'root';
+  } catch {
+    return 'slurm';
+  }
+}
+
+/**
+ * The tag in the job names of one data dir's runs, made once and kept there: run ids restart at
+ * 1000001 in every data dir, so two omicsd services on one cluster would otherwise name jobs alike.
+ */
+export function dataDirTag(dataDir: string): string {
+  const file = path.join(dataDir, 'slurm-tag');
+  try {
+    const tag = fs.readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-f]{8}$/.test(tag)) return tag;
+  } catch {
+    // first start with --executor slurm
+  }
+  const tag = randomBytes(4).toString('hex');
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(file, `${tag}\n`);
+  return tag;
+}
+
+/**
+ * Engines as Slurm jobs, one per run (docs/slurm.md): the run's job script (job-script.ts) is
+ * submitted with sbatch through the SubmitQueue, and every job is followed by the JobTracker. The
+ * job id goes into the run's record (engine.pid) before omicsd reports anything of it, so a restarted
+ * omicsd re-attaches to the same job, and a record without one (omicsd stopped during sbatch) is
+ * matched to its job by name before anything is submitted again.
+ */
+export class SlurmHost implements EngineHost {
+  readonly name = 'slurm';
+  /**
+   * A run's log is read, and its job's state looked up, once per squeue poll: with thousands of jobs
+   * running, reading every log more often would load the shared filesystem for nothing new.
+   */
+  readonly pollMs: number;
+  private tracker: JobTracker;
+  private queue: SubmitQueue;
+  private extraArgs: string[];
+  /** Jobs to scancel in one call, and when. */
+  private pendingCancel?: { ids: Set<string>; timer: NodeJS.Timeout; done: Promise<void>; resolve: () => void };
+  private endedSince = new Map<string, number>();
+  /** Jobs whose end was reported or that omicsd cancelled: nothing of them runs any more. */
+  private done = new Set<string>();
+  /** Job names are `omicsd-<tag>-<runId>`: how omicsd finds a run's job again, and how people find it in squeue. */
+  private namePrefix: string;
+
+  constructor(private opts: SlurmHostOptions) {
+    this.tracker = new JobTracker(opts.tools, opts.pollMs, opts.log);
+    this.queue = new SubmitQueue(opts.tools.sbatch, opts.submitRate, opts.log);
+    this.extraArgs = opts.sbatchArgs ? splitCommand(opts.sbatchArgs) : [];
+    this.namePrefix = `omicsd-${dataDirTag(opts.dataDir)}-`;
+    this.pollMs = opts.pollMs;
+  }
+
+  private jobName(runId: string) {
+    return `${this.namePrefix}${runId}`;
+  }
+
+  /** sbatch calls made and retried so far. */
+  get submitStats() {
+    return this.queue.stats;
+  }
+
+  /**
+   * With toilSteps, a Toil leader reaches Slurm from its sandbox: the host network, munge's socket
+   * and the cluster's configuration, read-only (docs/slurm.md, "Toil steps as Slurm jobs").
+   */
+  access(engineId: string): EngineAccess | undefined {
+    if (!this.opts.toilSteps || !engineId.startsWith('toil-')) return undefined;
+    const conf = process.env.SLURM_CONF;
+    const readOnly = ['/run/munge', conf ? path.dirname(path.resolve(conf)) : '/etc/slurm'].filter((p) => fs.existsSync(p));
+    const native = [
+      ...(this.opts.partition ? [`--partition=${this.opts.partition}`] : []), ...(this.opts.account ? [`--account=${this.opts.account}`] : []),
+    ];
+    return {
+      // --disableChaining: Toil would otherwise run a step's successor in the same job.
+      args: ['--batchSystem', 'slurm', '--disableChaining', '--statePollingWait', String(Math.max(1, Math.round(this.opts.pollMs / 1000)))],
+      env: { ...(conf ? { SLURM_CONF: path.resolve(conf) } : {}), ...(native.length ? { TOIL_SLURM_ARGS: native.join(' ') } : {}) },
+      readOnly,
+      shareNetwork: true,
+      users: ['root', slurmUser(conf ?? '/etc/slurm/slurm.conf')],
+    };
+  }
+
+  async launch(l: EngineLaunch, stopped: () => boolean): Promise<EngineRecord | LaunchRefusal | undefined> {
+    const runDir = path.dirname(l.files.log);
+    const script = path.join(runDir, 'slurm-job.sh');
+    fs.writeFileSync(script, jobScript({
+      runId: l.run.id, engine: l.record.engine, command: l.record.command, cwd: l.cwd, log: l.files.log, exit: l.files.exit,
+      env: sandboxEnv(process.env, { ...l.env, [MARKER_ENV]: l.record.marker }),
+    }), { mode: 0o755 });
+    fs.writeFileSync(l.files.record, JSON.stringify(l.record));
+    fs.rmSync(l.files.exit, { force: true });
+    const name = this.jobName(l.run.id);
+    const resources = l.resources();
+    const args = [
+      '--parsable', `--job-name=${name}`, `--chdir=${l.cwd}`, `--output=${l.files.log}`, `--error=${l.files.log}`, '--open-mode=append',
+      ...(this.opts.partition ? [`--partition=${this.opts.partition}`] : []),
+      ...(this.opts.account ? [`--account=${this.opts.account}`] : []),
+      ...(resources ? [`--cpus-per-task=${resources.cpus}`, `--mem=${resources.memory}G`] : []),
+      ...this.extraArgs,
+      script,
+    ];
+    const result = await this.queue.submit(args, stopped, () => this.tracker.findByName(name));
+    if (!result) return undefined;
+    if ('refused' in result) {
+      return { code: 'SLURM_SUBMIT_FAILED', message: `Slurm refused the job of this run: ${result.refused}` };
+    }
+    const rec: EngineRecord = { ...l.record, jobId: result.jobId };
+    fs.writeFileSync(l.files.record, JSON.stringify(rec));
+    fs.appendFileSync(l.files.log, `omicsd: ${new Date().toISOString()} submitted as Slurm job ${result.jobId} (${name})\n`);
+    this.tracker.track(result.jobId);
+    return rec;
+  }
+
+  running(rec: EngineRecord): boolean {
+    const s = rec.jobId ? this.tracker.state(rec.jobId) : undefined;
+    return s !== undefined && (s === 'gone' || phaseOf(s.state) !== 'waiting');
+  }
+
+  async ended(rec: EngineRecord, files: EngineFiles): Promise<EngineOutcome | undefined> {
+    const jobId = rec.jobId!;
+    this.tracker.track(jobId);
+    const s = this.tracker.state(jobId);
+    if (!s || (s !== 'gone' && phaseOf(s.state) !== 'ended')) return undefined;
+    const outcome = this.outcome(jobId, s, files);
+    if (outcome) {
+      this.tracker.untrack(jobId);
+      this.endedSince.delete(jobId);
+      this.done.add(jobId);
+    }
+    return outcome;
+  }
+
+  private outcome(jobId: string, s: { state: string; reason: string } | 'gone', files: EngineFiles): EngineOutcome | undefined {
+    if (s !== 'gone') {
+      const bySlurm = endedBySlurm(jobId, s.state, s.reason);
+      if (bySlurm) return { kind: 'lost', ...bySlurm };
+    }
+    const exited = readOutcome(files.exit);
+    if (exited) return exited;
+    const since = this.endedSince.get(jobId) ?? Date.now();
+    this.endedSince.set(jobId, since);
+    if (Date.now() - since < EXIT_FILE_GRACE_MS) return undefined;
+    if (s === 'gone') {
+      return { kind: 'lost', code: 'SLURM_JOB_LOST', message: `Slurm job ${jobId} is gone and Slurm no longer knows how it ended `
+        + '(it ended while omicsd was down, longer ago than MinJobAge, and sacct has no accounting to ask)' };
+    }
+    return { kind: 'lost', code: 'SLURM_JOB_FAILED', message: `Slurm job ${jobId} ended ${s.state} without the engine's exit status: `
+      + `could the job reach the run folder ${path.dirname(files.log)}? The data dir must be on a filesystem every node shares` };
+  }
+
+  alive(rec: EngineRecord): boolean {
+    if (!rec.jobId || this.done.has(rec.jobId)) return false;
+    const s = this.tracker.state(rec.jobId);
+    // Not seen yet by a poll: the job was just submitted, or re-attached after a restart.
+    return s === undefined ? true : s !== 'gone' && phaseOf(s.state) !== 'ended';
+  }
+
+  /** scancel, gathered: one call for all the jobs cancelled within CANCEL_GATHER_MS. */
+  stop(rec: EngineRecord): Promise<void> {
+    if (!rec.jobId) return Promise.resolve();
+    if (!this.pendingCancel) {
+      let resolve!: () => void;
+      const done = new Promise<void>((r) => (resolve = r));
+      this.pendingCancel = { ids: new Set(), timer: setTimeout(() => void this.sendCancels(), CANCEL_GATHER_MS), done, resolve };
+    }
+    this.pendingCancel.ids.add(rec.jobId);
+    return this.pendingCancel.done;
+  }
+
+  private async sendCancels() {
+    const gathered = this.pendingCancel;
+    if (!gathered) return;
+    this.pendingCancel = undefined;
+    clearTimeout(gathered.timer);
+    const ids = [...gathered.ids];
+    try {
+      for (let i = 0; i < ids.length; i += CANCEL_CHUNK) {
+        const chunk = ids.slice(i, i + CANCEL_CHUNK);
+        try {
+          await runSlurm(this.opts.tools.scancel, chunk);
+        } catch (err) {
+          // Jobs that already ended make scancel complain; the rest were cancelled.
+          this.opts.log.warn({ err: (err as Error).message, jobs: chunk.length }, 'scancel reported errors');
+        }
+        for (const id of chunk) {
+          this.tracker.untrack(id);
+          this.done.add(id);
+        }
+      }
+    } finally {
+      gathered.resolve();
+    }
+  }
+
+  async adopt(rec: EngineRecord, runId: string): Promise<EngineRecord | undefined> {
+    const jobId = await this.tracker.findByName(this.jobName(runId));
+    if (!jobId) return undefined;
+    this.tracker.track(jobId);
+    return { ...rec, jobId };
+  }
+
+  /** Submissions still waiting end unsubmitted (submitted again at the next start); gathered cancels go out now. */
+  async close() {
+    this.queue.close();
+    this.tracker.close();
+    await this.sendCancels();
+  }
+}
+
+/** Whether Slurm's controller answers (`scontrol ping` is not needed: squeue answers only when it does). */
+export async function slurmAnswers(tools: SlurmTools): Promise<string | undefined> {
+  try {
+    await runSlurm(tools.squeue, ['--noheader', '--format=%i', '--states=PD', '--user=nobody']);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}

@@ -1,0 +1,263 @@
+/*
+ * The Slurm executor against a real single-node Slurm cluster (test/support/slurm.ts): runs go to
+ * Slurm as one job each through the official SDK, fail with Slurm's reasons, are cancelled with
+ * scancel, survive kill -9 of omicsd, and Toil can submit each step as a job of its own.
+ */
+import { before, describe, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  CancelRunBatchCommand, GetBatchCommand, GetRunCommand, ListRunsInBatchCommand, StartRunBatchCommand, StartRunCommand,
+  type GetRunCommandOutput, type OmicsClient,
+} from '@aws-sdk/client-omics';
+import { assertWorks, needs } from '../executors/harness.js';
+import { ROLE } from '../support/client.js';
+import { cancelJobsOf, jobIdOf, jobNameOf, jobs, SLURM_ENV, slurm, slurmSkip, startSlurm, stopController, submissions } from '../support/slurm.js';
+import { startServer, tempDir, type RunningServer } from '../support/server.js';
+import { eventually, sleep } from '../support/wait.js';
+import { createWorkflow, cwlTool, definitionZip } from '../support/workflows.js';
+
+/**
+ * omicsd on Slurm, polling it often so the tests do not wait on the default 5 s. Stopped after the
+ * test, and its jobs left in the queue cancelled (they outlive omicsd by design).
+ */
+async function slurmServer(t: TestContext, args: string[] = [], dataDir = tempDir()): Promise<RunningServer> {
+  const server = await startServer(
+    ['--executor', 'slurm', '--slurm-poll-interval', '0.5', '--start-run-rate', '100', '--log-level', 'info', '--log-format', 'json', ...args],
+    dataDir, { env: SLURM_ENV },
+  );
+  t.after(async () => {
+    await server.stop();
+    cancelJobsOf(dataDir);
+  });
+  return server;
+}
+
+/** A CWL tool writing `<msg> <SLURM_JOB_ID>` to out.txt after `seconds` (the job id from the job script's environment file). */
+const echoTool = (seconds: number) => definitionZip({
+  'main.cwl': cwlTool(['sh', '-c', `sleep ${seconds}; echo "$0" > out.txt`], {
+    inputs: { msg: { type: 'string', inputBinding: { position: 1 } } },
+    outputs: { result: { type: 'File', outputBinding: { glob: 'out.txt' } } },
+  }),
+});
+
+const failingTool = () => definitionZip({
+  'main.cwl': cwlTool(['sh', '-c', 'echo "sample is corrupt: $0" >&2; exit 3'], { inputs: { msg: { type: 'string', inputBinding: { position: 1 } } } }),
+});
+
+const sleepTool = (seconds: number) => definitionZip({ 'main.cwl': cwlTool(['sleep', String(seconds)]) });
+
+/** The file under a run's output as omicsd's embedded object store keeps it. */
+function output(dataDir: string, runOutputUri: string, name: string): string {
+  const local = runOutputUri.replace(/^s3:\/\/([^/]+)\//, (_m, bucket) => path.join(dataDir, 'objects', bucket, 'data') + '/');
+  return fs.readFileSync(path.join(local, 'out', name), 'utf8');
+}
+
+async function finished(c: OmicsClient, id: string, ms = 120_000): Promise<GetRunCommandOutput> {
+  return eventually(async () => {
+    const r = await c.send(new GetRunCommand({ id }));
+    return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(r.status!) ? r : undefined;
+  }, ms, `run ${id} to finish`);
+}
+
+async function batchRuns(c: OmicsClient, batchId: string, n: number): Promise<string[]> {
+  return eventually(async () => {
+    const runs = (await c.send(new ListRunsInBatchCommand({ batchId, maxItems: 100 }))).runs ?? [];
+    return runs.filter((r) => r.runId).length === n && runs.map((r) => r.runId!);
+  }, 60_000, `the batch to submit its ${n} runs`);
+}
+
+const runDone = (s?: string) => s === 'COMPLETED' || s === 'FAILED' || s === 'CANCELLED';
+
+describe('Slurm executor', { skip: slurmSkip || needs('cwltool') }, () => {
+  before(() => {
+    assertWorks('cwltool');
+    startSlurm();
+  });
+
+  test('a CWL batch of 20 runs: every run COMPLETED with its outputs, one Slurm job each, never more at once than allowed', async (t) => {
+    const server = await slurmServer(t, ['--max-concurrent-runs', '4']);
+    const c = server.client;
+    const wf = await createWorkflow(c, { definitionZip: echoTool(1), engine: 'CWL' });
+    const ids = Array.from({ length: 20 }, (_, i) => `sample-${String(i + 1).padStart(2, '0')}`);
+    const started = Date.now();
+    const batch = await c.send(new StartRunBatchCommand({
+      defaultRunSetting: { workflowId: wf, roleArn: ROLE, outputUri: 's3://out/slurm20/' },
+      batchRunSettings: { inlineSettings: ids.map((runSettingId) => ({ runSettingId, parameters: { msg: runSettingId } })) },
+    }));
+    const runIds = await batchRuns(c, batch.id!, 20);
+    const names = new Set(runIds.map((id) => jobNameOf(server.dataDir, id)));
+    // Sample Slurm's queue while the batch runs: omicsd's jobs not yet ended never exceed the limit.
+    let most = 0;
+    for (;;) {
+      const live = jobs().filter((j) => names.has(j.name) && ['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING'].includes(j.state));
+      most = Math.max(most, live.length);
+      const b = await c.send(new GetBatchCommand({ batchId: batch.id }));
+      if (b.status === 'PROCESSED') break;
+      assert.ok(Date.now() - started < 240_000, `the batch is PROCESSED within 4 minutes (${b.status})`);
+      await sleep(200);
+    }
+    const seconds = (Date.now() - started) / 1000;
+    t.diagnostic(`20-run CWL batch through Slurm: ${seconds.toFixed(1)} s, at most ${most} jobs at once`);
+    assert.ok(most <= 4, `at most 4 jobs queued or running at once (--max-concurrent-runs 4), saw ${most}`);
+    assert.ok(most >= 2, `jobs ran side by side (saw ${most})`);
+
+    const jobIds = new Set<string>();
+    const runs = (await c.send(new ListRunsInBatchCommand({ batchId: batch.id, maxItems: 100 }))).runs!;
+    for (const r of runs) {
+      const run = await c.send(new GetRunCommand({ id: r.runId }));
+      assert.equal(run.status, 'COMPLETED', `${r.runSettingId}: ${run.failureReason} ${run.statusMessage}`);
+      assert.equal(output(server.dataDir, run.runOutputUri!, 'out.txt'), `${r.runSettingId}\n`, 'its own output under runOutputUri');
+      const jobId = jobIdOf(server.dataDir, run.id!);
+      assert.ok(jobId, `run ${run.id} recorded its Slurm job`);
+      jobIds.add(jobId);
+      assert.equal(submissions(server.dataDir, run.id!), 1, `run ${run.id} was submitted once`);
+      const shown = slurm('scontrol', ['show', 'job', jobId, '--oneliner']);
+      assert.match(shown, new RegExp(`JobName=${jobNameOf(server.dataDir, run.id!)} `), 'Slurm knows the job by the run id');
+      assert.match(shown, /JobState=COMPLETED /);
+    }
+    assert.equal(jobIds.size, 20, 'one Slurm job per run');
+  });
+
+  test('a failing tool fails its run with the tool\'s message; a job cancelled behind omicsd\'s back fails with a reason that says so', async (t) => {
+    const server = await slurmServer(t);
+    const c = server.client;
+    const bad = await createWorkflow(c, { definitionZip: failingTool(), engine: 'CWL' });
+    const slow = await createWorkflow(c, { definitionZip: sleepTool(120), engine: 'CWL' });
+    const failing = await c.send(new StartRunCommand({ workflowId: bad, roleArn: ROLE, outputUri: 's3://out/fail/', parameters: { msg: 'NA12878' } }));
+    const victim = await c.send(new StartRunCommand({ workflowId: slow, roleArn: ROLE, outputUri: 's3://out/victim/' }));
+
+    const failed = await finished(c, failing.id!);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.failureReason, 'ENGINE_FAILED');
+    assert.match(failed.statusMessage!, /sample is corrupt: NA12878/);
+
+    await eventually(async () => (await c.send(new GetRunCommand({ id: victim.id }))).status === 'RUNNING', 60_000, 'the victim to run');
+    const jobId = jobIdOf(server.dataDir, victim.id!)!;
+    slurm('scancel', [jobId]);
+    const cancelled = await finished(c, victim.id!);
+    assert.equal(cancelled.status, 'FAILED');
+    assert.equal(cancelled.failureReason, 'SLURM_JOB_CANCELLED');
+    assert.match(cancelled.statusMessage!, new RegExp(`Slurm job ${jobId} was cancelled outside omicsd`));
+  });
+
+  test('CancelRunBatch with jobs queued in Slurm and running: every run CANCELLED and no job left in the queue', async (t) => {
+    // Twelve one-CPU jobs on the test node's 8 CPUs: some run, the rest wait in Slurm's queue.
+    const server = await slurmServer(t, ['--max-concurrent-runs', '0']);
+    const c = server.client;
+    const wf = await createWorkflow(c, { definitionZip: sleepTool(300), engine: 'CWL' });
+    const batch = await c.send(new StartRunBatchCommand({
+      defaultRunSetting: { workflowId: wf, roleArn: ROLE, outputUri: 's3://out/cancel/' },
+      batchRunSettings: { inlineSettings: Array.from({ length: 12 }, (_, i) => ({ runSettingId: `s${i}` })) },
+    }));
+    const runIds = await batchRuns(c, batch.id!, 12);
+    const names = new Set(runIds.map((id) => jobNameOf(server.dataDir, id)));
+    await eventually(() => {
+      const mine = jobs().filter((j) => names.has(j.name));
+      return mine.length === 12 && mine.some((j) => j.state === 'RUNNING') && mine.some((j) => j.state === 'PENDING');
+    }, 90_000, 'jobs both running and queued in Slurm');
+    // Runs whose jobs wait in Slurm's queue stay STARTING; those whose jobs run are RUNNING.
+    await eventually(async () => {
+      const statuses = await Promise.all(runIds.map(async (id) => (await c.send(new GetRunCommand({ id }))).status));
+      return statuses.includes('STARTING') && statuses.includes('RUNNING');
+    }, 30_000, 'runs both STARTING (queued in Slurm) and RUNNING');
+
+    await c.send(new CancelRunBatchCommand({ batchId: batch.id }));
+    for (const id of runIds) assert.equal((await finished(c, id, 30_000)).status, 'CANCELLED');
+    await eventually(() => {
+      const left = jobs().filter((j) => names.has(j.name) && j.state !== 'CANCELLED');
+      return left.length === 0;
+    }, 60_000, 'every job of the batch to leave Slurm\'s queue as CANCELLED');
+  });
+
+  test('kill -9 while runs are in Slurm: after the restart the same runs finish COMPLETED, one job each', async (t) => {
+    const dataDir = tempDir();
+    let server = await slurmServer(t, ['--max-concurrent-runs', '4'], dataDir);
+    const c = server.client;
+    const wf = await createWorkflow(c, { definitionZip: echoTool(6), engine: 'CWL' });
+    const batch = await c.send(new StartRunBatchCommand({
+      defaultRunSetting: { workflowId: wf, roleArn: ROLE, outputUri: 's3://out/crash/' },
+      batchRunSettings: { inlineSettings: ['a', 'b', 'c', 'd', 'e', 'f'].map((id) => ({ runSettingId: id, parameters: { msg: id } })) },
+    }));
+    const runIds = await batchRuns(c, batch.id!, 6);
+    await eventually(async () => (await Promise.all(runIds.map((id) => c.send(new GetRunCommand({ id }))))).some((r) => r.status === 'RUNNING'), 60_000, 'a run to be RUNNING');
+
+    await server.kill();
+    // Long enough for the running jobs to end while omicsd is down: their outcome is read after the restart.
+    await sleep(8000);
+    server = await slurmServer(t, ['--max-concurrent-runs', '4'], dataDir);
+    for (const id of runIds) {
+      const run = await finished(server.client, id);
+      assert.equal(run.status, 'COMPLETED', `${id}: ${run.failureReason} ${run.statusMessage}`);
+      assert.equal(submissions(dataDir, id), 1, `run ${id} was submitted to Slurm once`);
+      assert.equal(jobs().filter((j) => j.name === jobNameOf(dataDir, id)).length, 1, `run ${id} has one Slurm job`);
+      assert.equal(output(dataDir, run.runOutputUri!, 'out.txt').trim().length > 0, true);
+    }
+    assert.match(server.stderr(), /recovery: run \d+: (its engine \(cwltool\) ended while omicsd was down|re-attached to cwltool \(Slurm job \d+\))/);
+    const done = await eventually(async () => {
+      const b = await server.client.send(new GetBatchCommand({ batchId: batch.id }));
+      return b.status === 'PROCESSED' && b;
+    }, 30_000, 'the batch to be PROCESSED');
+    assert.equal(done.runSummary?.completedRunCount, 6);
+  });
+
+  test('the controller down while runs are submitted: sbatch is retried with backoff, and the runs complete once it is back', async (t) => {
+    const server = await slurmServer(t);
+    const c = server.client;
+    const wf = await createWorkflow(c, { definitionZip: echoTool(1), engine: 'CWL' });
+    await stopController();
+    let restarted = false;
+    t.after(() => {
+      if (!restarted) startSlurm();
+    });
+    const ids: string[] = [];
+    for (const msg of ['x', 'y', 'z']) ids.push((await c.send(new StartRunCommand({ workflowId: wf, roleArn: ROLE, outputUri: 's3://out/outage/', parameters: { msg } }))).id!);
+    await eventually(() => /the Slurm controller is busy; submitting again in/.test(server.stderr()), 60_000, 'omicsd to back off');
+    for (const id of ids) assert.equal((await c.send(new GetRunCommand({ id }))).status, 'STARTING', 'a busy controller does not fail runs');
+    startSlurm();
+    restarted = true;
+    for (const id of ids) {
+      const run = await finished(c, id);
+      assert.equal(run.status, 'COMPLETED', `${id}: ${run.failureReason} ${run.statusMessage}`);
+      assert.equal(submissions(server.dataDir, id), 1, `run ${id} has one job`);
+    }
+  });
+
+  test('Toil with --slurm-toil-steps: each step of a two-step CWL workflow runs as a Slurm job of its own', { skip: needs('toil-cwl-runner') }, async (t) => {
+    assertWorks('toil-cwl-runner');
+    // The steps run as the sandbox's user outside the sandbox: the data dir must be open to it.
+    const dataDir = tempDir();
+    fs.chmodSync(dataDir, 0o755);
+    const server = await slurmServer(t, ['--engine-cwl', 'toil-cwl-runner', '--slurm-toil-steps'], dataDir);
+    const c = server.client;
+    const tool = (name: string, script: string, input: object) => cwlTool(['sh', '-c', script], {
+      inputs: input, outputs: { out: { type: 'File', outputBinding: { glob: `${name}.txt` } } },
+    });
+    const zip = definitionZip({
+      'main.cwl': [
+        'cwlVersion: v1.2', 'class: Workflow', 'inputs:', '  msg: string', 'outputs:', '  result: {type: File, outputSource: second/out}',
+        'steps:', '  first:', '    run: first.cwl', '    in: {msg: msg}', '    out: [out]',
+        '  second:', '    run: second.cwl', '    in: {inp: first/out}', '    out: [out]', '',
+      ].join('\n'),
+      'first.cwl': tool('first', 'echo "first: $0" > first.txt', { msg: { type: 'string', inputBinding: { position: 1 } } }),
+      'second.cwl': tool('second', 'cat "$0" > second.txt; echo second >> second.txt', { inp: { type: 'File', inputBinding: { position: 1 } } }),
+    });
+    const wf = await createWorkflow(c, { definitionZip: zip, engine: 'CWL', main: 'main.cwl' });
+    const before = new Set(jobs().map((j) => j.id));
+    const run = await c.send(new StartRunCommand({ workflowId: wf, roleArn: ROLE, outputUri: 's3://out/toil/', parameters: { msg: 'hi' } }));
+    const done = await finished(c, run.id!, 180_000);
+    assert.equal(done.status, 'COMPLETED', `${done.failureReason} ${done.statusMessage}`);
+    assert.equal(output(server.dataDir, done.runOutputUri!, 'second.txt'), 'first: hi\nsecond\n');
+    const runJob = jobIdOf(server.dataDir, run.id!);
+    const steps = jobs().filter((j) => !before.has(j.id) && j.name.startsWith('toil_job_'));
+    t.diagnostic(`run job ${runJob}; step jobs: ${steps.map((j) => `${j.id} ${j.name} (${j.user})`).join(', ')}`);
+    for (const step of ['first', 'second']) {
+      assert.ok(steps.some((j) => j.name.includes(`.${step}.cwl`)), `step ${step} ran as a Slurm job of its own, apart from the run's job ${runJob}`);
+    }
+    assert.ok(steps.every((j) => j.state === 'COMPLETED' && j.id !== runJob));
+    // The steps are the sandbox's user, not omicsd's.
+    assert.ok(steps.every((j) => j.user === 'nobody'), steps.map((j) => j.user).join(' '));
+    assert.ok(runDone(done.status));
+  });
+});
