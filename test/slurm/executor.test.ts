@@ -202,6 +202,27 @@ describe('Slurm executor', { skip: slurmSkip || needs('cwltool') }, () => {
     assert.equal(done.runSummary?.completedRunCount, 6);
   });
 
+  test('omicsd killed between sbatch and recording the job id: the restart adopts the job instead of submitting again', async (t) => {
+    const dataDir = tempDir();
+    let server = await slurmServer(t, [], dataDir);
+    const wf = await createWorkflow(server.client, { definitionZip: echoTool(8), engine: 'CWL' });
+    const run = await server.client.send(new StartRunCommand({ workflowId: wf, roleArn: ROLE, outputUri: 's3://out/adopt/', parameters: { msg: 'adopted' } }));
+    await eventually(async () => (await server.client.send(new GetRunCommand({ id: run.id }))).status === 'RUNNING', 60_000, 'the run to be RUNNING');
+    await server.kill();
+    // What a crash right after sbatch leaves: the record written before the submission, without the job id.
+    const recordFile = path.join(dataDir, 'runs', run.id!, 'engine.pid');
+    const record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as { jobId?: string };
+    const jobId = record.jobId;
+    delete record.jobId;
+    fs.writeFileSync(recordFile, JSON.stringify(record));
+    server = await slurmServer(t, [], dataDir);
+    const done = await finished(server.client, run.id!);
+    assert.equal(done.status, 'COMPLETED', `${done.failureReason} ${done.statusMessage}`);
+    assert.equal(output(dataDir, done.runOutputUri!, 'out.txt'), 'adopted\n');
+    assert.equal(jobs().filter((j) => j.name === jobNameOf(dataDir, run.id!)).length, 1, 'still one Slurm job for the run');
+    assert.equal(jobIdOf(dataDir, run.id!), jobId, 'the record names the adopted job again');
+  });
+
   test('the controller down while runs are submitted: sbatch is retried with backoff, and the runs complete once it is back', async (t) => {
     const server = await slurmServer(t);
     const c = server.client;

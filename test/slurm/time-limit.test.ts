@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { GetRunCommand, StartRunCommand } from '@aws-sdk/client-omics';
 import { assertWorks, needs } from '../executors/harness.js';
 import { ROLE } from '../support/client.js';
-import { cancelJobsOf, jobIdOf, SLURM_ENV, slurm, slurmSkip, startSlurm } from '../support/slurm.js';
+import { cancelJobsOf, SLURM_ENV, slurm, slurmSkip, startSlurm, submittedJobs } from '../support/slurm.js';
 import { startServer, tempDir } from '../support/server.js';
 import { eventually } from '../support/wait.js';
 import { createWorkflow, cwlTool, definitionZip } from '../support/workflows.js';
@@ -32,7 +32,7 @@ describe('Slurm executor: time limits', { skip: slurmSkip || needs('cwltool') },
       const r = await c.send(new GetRunCommand({ id: run.id }));
       return r.status !== 'STARTING' && r.status !== 'RUNNING' && r.status !== 'PENDING' ? r : undefined;
     }, 200_000, 'the run to end');
-    const jobId = jobIdOf(dataDir, run.id!)!;
+    const jobId = submittedJobs(dataDir, run.id!)[0];
     assert.equal(ended.status, 'FAILED');
     assert.equal(ended.failureReason, 'SLURM_TIMEOUT');
     assert.match(ended.statusMessage!, new RegExp(`Slurm job ${jobId} reached its time limit`));

@@ -53,11 +53,14 @@ export function jobIdOf(dataDir: string, runId: string): string | undefined {
   }
 }
 
-/** How many times omicsd submitted a job for the run (its log's `submitted as Slurm job` lines). */
-export function submissions(dataDir: string, runId: string): number {
+/** The Slurm jobs omicsd submitted for the run, by its log's `submitted as Slurm job N` lines. */
+export function submittedJobs(dataDir: string, runId: string): string[] {
   const log = fs.readFileSync(path.join(dataDir, 'runs', runId, 'engine.log'), 'utf8');
-  return (log.match(/^omicsd: \S+ submitted as Slurm job \d+/gm) ?? []).length;
+  return [...log.matchAll(/^omicsd: \S+ submitted as Slurm job (\d+)/gm)].map((m) => m[1]);
 }
+
+/** How many times omicsd submitted a job for the run. */
+export const submissions = (dataDir: string, runId: string) => submittedJobs(dataDir, runId).length;
 
 /** The tag omicsd put in its job names for this data dir, or undefined before it made one. */
 export function slurmTag(dataDir: string): string | undefined {

@@ -10,13 +10,13 @@ import { endedBySlurm, phaseOf } from '../../src/executors/slurm/job-states.js';
 import { jobScript } from '../../src/executors/slurm/job-script.js';
 import { tempDir } from '../support/paths.js';
 
-test('the job script passes awkward words and variables through unchanged and records the exit status', (t) => {
+test('the job script passes awkward words and variables through unchanged, records the exit status, and runs the engine once', (t) => {
   const dir = tempDir();
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const words = ["it's", 'two words', '$HOME', '`id`', '"quoted"', 'back\\slash', ''];
   const script = path.join(dir, 'job.sh');
   fs.writeFileSync(script, jobScript({
-    runId: '1234567', engine: 'cwltool', cwd: dir, log: path.join(dir, 'engine.log'), exit: path.join(dir, 'engine.exit'),
+    runId: '1234567', engine: 'cwltool', cwd: dir, log: path.join(dir, 'engine.log'), exit: path.join(dir, 'engine.exit'), claim: path.join(dir, 'claim'),
     command: ['/bin/sh', '-c', 'for w in "$@"; do printf "[%s]\\n" "$w"; done; printf "%s\\n" "$SAMPLE"; exit 7', 'engine', ...words],
     env: { SAMPLE: "NA12878 'x' $y" },
   }));
@@ -27,6 +27,16 @@ test('the job script passes awkward words and variables through unchanged and re
   assert.deepEqual(log.slice(1, 1 + words.length), words.map((w) => `[${w}]`));
   assert.equal(log[1 + words.length], "NA12878 'x' $y");
   assert.equal(fs.readFileSync(path.join(dir, 'engine.exit'), 'utf8'), '7\n');
+  assert.equal(fs.readFileSync(path.join(dir, 'claim', 'job'), 'utf8'), '42\n', 'job 42 claimed the run');
+
+  // A second job of the same run (e.g. submitted again after a crash) finds the claim and starts nothing.
+  fs.rmSync(path.join(dir, 'engine.exit'));
+  const again = spawnSync('/bin/sh', [script], { env: { PATH: process.env.PATH, SLURM_JOB_ID: '43' }, encoding: 'utf8' });
+  assert.equal(again.status, 0);
+  const after = fs.readFileSync(path.join(dir, 'engine.log'), 'utf8');
+  assert.equal(after.split('\n').filter((l) => l === '[two words]').length, 1, 'the engine ran once');
+  assert.match(after, /^omicsd: Slurm job 43: job 42 runs this run already; not starting it again$/m);
+  assert.ok(!fs.existsSync(path.join(dir, 'engine.exit')), 'the second job wrote no exit status');
 });
 
 test('Slurm job states: waiting, running, ended; how an ending by Slurm fails the run', () => {

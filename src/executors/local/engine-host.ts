@@ -56,15 +56,23 @@ export interface EngineHost {
    */
   launch(launch: EngineLaunch, stopped: () => boolean): Promise<EngineRecord | LaunchRefusal | undefined>;
   /** What the engine `engineId` (e.g. toil-cwl-runner) gets besides its usual command, if anything. */
-  access?(engineId: string): EngineAccess | undefined;
+  access?(engineId: string, runId: string): EngineAccess | undefined;
   /** Whether the engine has begun to run (a Slurm job may wait in the queue first). */
   running(rec: EngineRecord): boolean;
-  /** How the engine ended, or undefined while it runs. */
+  /**
+   * How the engine ended, or undefined while it runs. May move `rec` to the launch that really runs
+   * the engine (a Slurm run submitted twice after a crash: the job that claimed the run).
+   */
   ended(rec: EngineRecord, files: EngineFiles): Promise<EngineOutcome | undefined>;
   /** Whether anything of the engine still runs. */
   alive(rec: EngineRecord): boolean;
-  /** Stops everything of the engine; after `graceMs` forcibly where the host allows it. */
-  stop(rec: EngineRecord, graceMs: number): Promise<void>;
+  /** Stops everything of the engine; after `graceMs` forcibly where the host allows it. Rejects when it could not. */
+  stop(rec: EngineRecord, runId: string, graceMs: number): Promise<void>;
+  /**
+   * After a restart, for a run no longer active (cancelled or deleted while omicsd was down): stops
+   * whatever of its engine still runs. Resolves with whether anything did; rejects when it could not tell.
+   */
+  orphan(rec: EngineRecord, runId: string, graceMs: number): Promise<boolean>;
   /**
    * A record written before a launch whose handle never reached the record (omicsd stopped in
    * between): the launched engine, found by the record's marker or name, or undefined when none was.
@@ -95,8 +103,14 @@ export class LocalHost implements EngineHost {
     return anythingAlive(rec);
   }
 
-  stop(rec: EngineRecord, graceMs: number): Promise<void> {
+  stop(rec: EngineRecord, _runId: string, graceMs: number): Promise<void> {
     return stopRecorded(rec, graceMs);
+  }
+
+  async orphan(rec: EngineRecord, _runId: string, graceMs: number): Promise<boolean> {
+    if (!anythingAlive(rec)) return false;
+    await stopRecorded(rec, graceMs);
+    return true;
   }
 
   /** A spawn whose pid never reached the record is not followed: the executor stops what of it runs and starts afresh. */

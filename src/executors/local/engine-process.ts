@@ -54,6 +54,12 @@ const WRAPPER = '"$@" >>"$OMICSD_ENGINE_LOG" 2>&1 </dev/null; s=$?; echo "$s" >"
 
 const SIGNAL_BY_NUMBER = new Map(Object.entries(os.constants.signals).map(([name, n]) => [n, name as NodeJS.Signals]));
 
+/** Writes the record whole or not at all (write, then rename): a crash mid-write leaves the previous one. */
+export function writeRecord(file: string, rec: EngineRecord) {
+  fs.writeFileSync(`${file}.tmp`, JSON.stringify(rec));
+  fs.renameSync(`${file}.tmp`, file);
+}
+
 export function readRecord(file: string): EngineRecord | undefined {
   try {
     const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as EngineRecord;
@@ -103,7 +109,7 @@ export function stopRecorded(rec: EngineRecord, graceMs: number): Promise<void> 
 export function launchEngine(
   files: EngineFiles, rec: Omit<EngineRecord, 'pid' | 'startTicks'>, opts: { cwd: string; env: NodeJS.ProcessEnv },
 ): EngineRecord {
-  fs.writeFileSync(files.record, JSON.stringify(rec));
+  writeRecord(files.record, rec);
   fs.rmSync(files.exit, { force: true });
   const child = spawn('/bin/sh', ['-c', WRAPPER, 'omicsd-engine', ...rec.command], {
     cwd: opts.cwd,
@@ -116,7 +122,7 @@ export function launchEngine(
   child.unref();
   if (!child.pid) throw new Error(`could not start /bin/sh for ${rec.engine}`);
   const full: EngineRecord = { ...rec, pid: child.pid, startTicks: processInfo(child.pid)?.startTicks };
-  fs.writeFileSync(files.record, JSON.stringify(full));
+  writeRecord(files.record, full);
   return full;
 }
 
@@ -173,10 +179,11 @@ export async function watchEngine(
   };
   for (;;) {
     if (stopped()) return undefined;
-    await readNew();
+    // The host is asked first: it reports RUNNING before any task the log shows, and once it says
+    // the engine ended, the log read next is complete.
     const outcome = await ended();
+    await readNew();
     if (outcome) {
-      await readNew();
       if (rest && !rest.startsWith('omicsd: ')) line(rest);
       return outcome;
     }

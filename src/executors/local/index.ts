@@ -13,7 +13,7 @@ import type { Executor, RunReporter } from '../executor.js';
 import { stripAnsi, tail, which, type EngineAdapter, type RunContext, type TaskTracker } from './engine.js';
 import { readCwl, type Resources } from './cwl-doc.js';
 import { LocalHost, type EngineHost } from './engine-host.js';
-import { readOutcome, readRecord, watchEngine, type EngineFiles, type EngineOutcome, type EngineRecord } from './engine-process.js';
+import { readOutcome, readRecord, watchEngine, writeRecord, type EngineFiles, type EngineOutcome, type EngineRecord } from './engine-process.js';
 import { brokenMessage, probeEngine, reportEngine, reportLine } from './engine-probe.js';
 import { lookupEngine, type EngineCommands } from './engines.js';
 import { exportLog, exportOutputs } from './export.js';
@@ -75,11 +75,12 @@ export interface LocalExecutorOptions {
  *   ENGINE_LOST            the engine ended without an exit status while omicsd was away (e.g. the machine restarted)
  *   OUTPUT_EXPORT_FAILED   the outputs could not be written under runOutputUri
  *   SANDBOX_UNAVAILABLE    bwrap (bubblewrap) is missing or does not work, and tools may not run unsandboxed (sandbox.ts)
+ *   EXECUTOR_CHANGED       after a restart with another --executor (local ↔ slurm), a run the other one started
  *   INTERNAL_ERROR         anything else (see omicsd's log)
  */
 export const FAILURE_REASONS = [
   'ENGINE_NOT_FOUND', 'ENGINE_BROKEN', 'UNKNOWN_ENGINE', 'WORKFLOW_NOT_FOUND', 'INVALID_DEFINITION', 'INVALID_INPUT', 'INPUT_NOT_READABLE',
-  'ENGINE_START_FAILED', 'ENGINE_FAILED', 'ENGINE_LOST', 'OUTPUT_EXPORT_FAILED', 'SANDBOX_UNAVAILABLE', 'INTERNAL_ERROR',
+  'ENGINE_START_FAILED', 'ENGINE_FAILED', 'ENGINE_LOST', 'OUTPUT_EXPORT_FAILED', 'SANDBOX_UNAVAILABLE', 'EXECUTOR_CHANGED', 'INTERNAL_ERROR',
 ] as const;
 
 export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
@@ -311,7 +312,7 @@ export class EngineExecutor implements Executor {
     if (a.stopped || this.closing) return;
 
     const files = this.files(run.id);
-    const access = this.host.access?.(adapter.id);
+    const access = this.host.access?.(adapter.id, run.id);
     let argv = [...adapter.argv, ...(access?.args ?? []), ...prepared.args];
     const env = { ...prepared.env, ...access?.env };
     const marker = `omicsd-${run.id}-${randomBytes(6).toString('hex')}`;
@@ -373,7 +374,7 @@ export class EngineExecutor implements Executor {
     // Nothing of an engine outlives it: stop whatever it left running.
     if (this.host.alive(a.record!)) {
       await fsp.appendFile(files.log, 'omicsd: stopping processes the engine left behind\n');
-      await this.host.stop(a.record!, 1000);
+      await this.host.stop(a.record!, a.runId, 1000);
     }
     if (outcome.kind === 'lost') {
       tracker.finish(false);
@@ -408,7 +409,7 @@ export class EngineExecutor implements Executor {
   /** Stops a cancelled run's engine; its record goes with it, so no later start re-attaches to it. */
   private kill(a: ActiveRun) {
     if (!a.record || a.killing) return;
-    a.killing = this.host.stop(a.record, this.graceMs)
+    a.killing = this.host.stop(a.record, a.runId, this.graceMs)
       .then(() => fs.rmSync(this.files(a.runId).record, { force: true }))
       .catch((err) => {
         this.opts.log.error({ err, runId: a.runId }, 'could not stop the engine');
@@ -441,6 +442,12 @@ export class EngineExecutor implements Executor {
     for (const run of runs) {
       const files = this.files(run.id);
       const record = readRecord(files.record);
+      const other = record && (this.host.name === 'local' ? record.jobId : record.pid);
+      if (other) {
+        this.track(run, (a) => this.fail(a, 'EXECUTOR_CHANGED', `This run was started by ${record.jobId ? 'the Slurm executor' : 'the local executor'}, `
+          + `and omicsd now runs with --executor ${this.host.name}, which cannot follow it. Start omicsd with the executor the run started on to let it finish, or start the run again.`));
+        continue;
+      }
       if (record && (record.pid || record.jobId)) {
         this.track(run, (a) => this.reattach(run, a, record, files));
         continue;
@@ -449,11 +456,12 @@ export class EngineExecutor implements Executor {
         // A crash between writing the record and the launch: the engine may have been launched all the same.
         const adopted = record && await this.host.adopt(record, run.id);
         if (adopted) {
-          fs.writeFileSync(files.record, JSON.stringify(adopted));
+          writeRecord(files.record, adopted);
           return this.reattach(run, a, adopted, files);
         }
+        if (a.stopped || this.closing) return;
         this.opts.log.info({ runId: run.id }, 'recovery: the run had not launched its engine; starting it');
-        if (record && this.host.alive(record)) await this.host.stop(record, this.graceMs);
+        if (record && this.host.alive(record)) await this.host.stop(record, run.id, this.graceMs);
         await this.execute(run, a);
       });
     }
@@ -474,9 +482,11 @@ export class EngineExecutor implements Executor {
       if (active.has(id)) continue;
       const files = this.files(id);
       const record = fs.existsSync(files.record) && !fs.existsSync(files.exit) ? readRecord(files.record) : undefined;
-      if (!record || !this.host.alive(record)) continue;
-      this.opts.log.info({ runId: id, engine: record.engine, pid: record.pid, jobId: record.jobId }, `recovery: stopping the engine of run ${id}, which is no longer active`);
-      void this.host.stop(record, this.graceMs).then(() => fs.rmSync(files.record, { force: true }), (err) => {
+      if (!record) continue;
+      void this.host.orphan(record, id, this.graceMs).then((stopped) => {
+        if (stopped) this.opts.log.info({ runId: id, engine: record.engine, pid: record.pid, jobId: record.jobId }, `recovery: stopped the engine of run ${id}, which is no longer active`);
+        fs.rmSync(files.record, { force: true });
+      }, (err) => {
         this.opts.log.error({ err, runId: id }, 'could not stop an orphaned engine');
       });
     }
@@ -484,6 +494,8 @@ export class EngineExecutor implements Executor {
 
   private async reattach(run: RunRecord, a: ActiveRun, record: EngineRecord, files: EngineFiles) {
     a.record = record;
+    // Cancelled while omicsd looked for the engine: stop it now (cancel found no record to stop).
+    if (a.stopped) return this.kill(a);
     const found = await this.adapterFor(run);
     if ('code' in found) return this.fail(a, found.code, found.message);
     const handle = record.jobId ? `Slurm job ${record.jobId}` : `pid ${record.pid}`;

@@ -11,6 +11,8 @@ export interface JobScriptSpec {
   cwd: string;
   log: string;
   exit: string;
+  /** The run's claim folder: the first job to make it runs the engine, and writes its id in it. */
+  claim: string;
 }
 
 /**
@@ -19,6 +21,12 @@ export interface JobScriptSpec {
  * the run's log and writing its exit status to the run's exit file, so omicsd reads a Slurm run's
  * end the same way, from any machine that shares the data dir. Readable as it is, and runnable by
  * hand with `sbatch` or `sh` to reproduce a run.
+ *
+ * The claim makes "never started twice" hold whatever happens to omicsd: should a run ever get a
+ * second job (omicsd stopped between sbatch and recording the job id, longer than Slurm remembers
+ * the job; an sbatch that timed out yet reached the controller), only the first job to `mkdir` the
+ * claim (atomic, on NFS too) runs the engine; any other exits at once, and omicsd follows the job
+ * named in the claim (slurm-host.ts).
  */
 export function jobScript(spec: JobScriptSpec): string {
   const env = { ...spec.env, OMICSD_ENGINE_LOG: spec.log, OMICSD_ENGINE_EXIT: spec.exit };
@@ -27,6 +35,11 @@ export function jobScript(spec: JobScriptSpec): string {
     `# omicsd run ${spec.runId}: its ${spec.engine} engine as one Slurm job (written by omicsd).`,
     ...Object.entries(env).map(([k, v]) => `export ${k}=${shellWord(v)}`),
     `cd ${shellWord(spec.cwd)} || exit 1`,
+    `if ! mkdir ${shellWord(spec.claim)} 2>/dev/null; then`,
+    `  echo "omicsd: Slurm job $SLURM_JOB_ID: job $(cat ${shellWord(`${spec.claim}/job`)} 2>/dev/null) runs this run already; not starting it again" >>"$OMICSD_ENGINE_LOG"`,
+    '  exit 0',
+    'fi',
+    `echo "$SLURM_JOB_ID" >${shellWord(`${spec.claim}/job`)}`,
     'echo "omicsd: $(date -u +%Y-%m-%dT%H:%M:%SZ) Slurm job $SLURM_JOB_ID runs on $(hostname)" >>"$OMICSD_ENGINE_LOG"',
     `${spec.command.map(shellWord).join(' ')} >>"$OMICSD_ENGINE_LOG" 2>&1 </dev/null`,
     's=$?',

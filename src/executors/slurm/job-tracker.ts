@@ -53,11 +53,10 @@ export class JobTracker {
     return t.gone ? 'gone' : t.state;
   }
 
-  /** The newest job of this user with that name, in any state (squeue), or undefined. */
-  async findByName(name: string): Promise<string | undefined> {
-    const out = await runSlurm(this.tools.squeue, ['--noheader', '--states=all', `--user=${this.user}`, `--name=${name}`, '--format=%i']);
-    const ids = out.split('\n').map((l) => l.trim()).filter((l) => /^\d+$/.test(l));
-    return ids.sort((a, b) => Number(b) - Number(a))[0];
+  /** This user's jobs of that name, in any state Slurm still knows (squeue). */
+  async jobsNamed(name: string): Promise<{ id: string; state: string }[]> {
+    const out = await runSlurm(this.tools.squeue, ['--noheader', '--states=all', `--user=${this.user}`, `--name=${name}`, '--format=%i|%T']);
+    return out.split('\n').map((l) => l.trim().split('|')).filter(([id, state]) => /^\d+$/.test(id) && state).map(([id, state]) => ({ id, state }));
   }
 
   private schedule() {

@@ -45,6 +45,7 @@ export class SubmitQueue {
    * retry, `find` looks for the job the failed attempt may have made, so no run gets two jobs.
    */
   submit(args: string[], stopped: () => boolean, find: () => Promise<string | undefined>): Promise<SubmitResult> {
+    if (this.closed || stopped()) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       this.waiting.push({ args, stopped, find, resolve });
       this.pump();
@@ -61,7 +62,7 @@ export class SubmitQueue {
       }
       const item = this.waiting.shift()!;
       if (item.stopped()) {
-        item.resolve(undefined);
+        this.drop(item);
         continue;
       }
       this.bucket.tryTake();
@@ -96,10 +97,19 @@ export class SubmitQueue {
     }
   }
 
+  /**
+   * A submission no longer wanted ends unsubmitted; after a failed attempt, with the job that attempt
+   * made after all, if any, so that the caller can cancel it.
+   */
+  private drop(item: Waiting) {
+    if (!item.retried) return item.resolve(undefined);
+    item.find().then((jobId) => item.resolve(jobId ? { jobId } : undefined), () => item.resolve(undefined));
+  }
+
   /** Pending submissions end unsubmitted (their runs are re-submitted at the next start). */
   close() {
     this.closed = true;
     clearTimeout(this.timer);
-    for (const item of this.waiting.splice(0)) item.resolve(undefined);
+    for (const item of this.waiting.splice(0)) this.drop(item);
   }
 }
