@@ -34,7 +34,7 @@ async function slurmServer(t: TestContext, args: string[] = [], dataDir = tempDi
   return server;
 }
 
-/** A CWL tool writing `<msg> <SLURM_JOB_ID>` to out.txt after `seconds` (the job id from the job script's environment file). */
+/** A CWL tool writing its `msg` to out.txt after `seconds`. */
 const echoTool = (seconds: number) => definitionZip({
   'main.cwl': cwlTool(['sh', '-c', `sleep ${seconds}; echo "$0" > out.txt`], {
     inputs: { msg: { type: 'string', inputBinding: { position: 1 } } },
@@ -221,6 +221,35 @@ describe('Slurm executor', { skip: slurmSkip || needs('cwltool') }, () => {
     assert.equal(output(dataDir, done.runOutputUri!, 'out.txt'), 'adopted\n');
     assert.equal(jobs().filter((j) => j.name === jobNameOf(dataDir, run.id!)).length, 1, 'still one Slurm job for the run');
     assert.equal(jobIdOf(dataDir, run.id!), jobId, 'the record names the adopted job again');
+  });
+
+  test('restarted with --executor slurm while a local run is active: the run fails EXECUTOR_CHANGED, and the local executor stops its engine later', async (t) => {
+    const dataDir = tempDir();
+    // A sleep this test alone runs: its fractional seconds tell it apart in /proc.
+    const seconds = `300.${Date.now() % 100000}`;
+    const local = await startServer(['--executor', 'local', '--log-level', 'info', '--log-format', 'json'], dataDir);
+    const wf = await createWorkflow(local.client, { definitionZip: definitionZip({ 'main.cwl': cwlTool(['sleep', seconds]) }), engine: 'CWL' });
+    const run = await local.client.send(new StartRunCommand({ workflowId: wf, roleArn: ROLE, outputUri: 's3://out/switch/' }));
+    const sleeping = () => fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).some((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') === `sleep\0${seconds}\0`;
+      } catch {
+        return false;
+      }
+    });
+    await eventually(sleeping, 60_000, 'the local tool to run');
+    await local.kill();
+
+    const slurmSide = await slurmServer(t, [], dataDir);
+    const failed = await finished(slurmSide.client, run.id!);
+    assert.equal(failed.failureReason, 'EXECUTOR_CHANGED');
+    assert.match(failed.statusMessage!, /started by --executor local, and omicsd now runs with --executor slurm/);
+    assert.ok(sleeping(), 'the Slurm executor leaves the local engine alone');
+    await slurmSide.stop();
+
+    const again = await startServer(['--executor', 'local'], dataDir);
+    t.after(() => again.stop());
+    await eventually(() => !sleeping(), 30_000, 'the local executor to stop its orphaned engine');
   });
 
   test('the controller down while runs are submitted: sbatch is retried with backoff, and the runs complete once it is back', async (t) => {

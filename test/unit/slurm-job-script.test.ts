@@ -37,6 +37,12 @@ test('the job script passes awkward words and variables through unchanged, recor
   assert.equal(after.split('\n').filter((l) => l === '[two words]').length, 1, 'the engine ran once');
   assert.match(after, /^omicsd: Slurm job 43: job 42 runs this run already; not starting it again$/m);
   assert.ok(!fs.existsSync(path.join(dir, 'engine.exit')), 'the second job wrote no exit status');
+
+  // Job 42 requeued by Slurm (its node failed) keeps its id: it finds its own claim and runs the engine again.
+  const requeued = spawnSync('/bin/sh', [script], { env: { PATH: process.env.PATH, SLURM_JOB_ID: '42' }, encoding: 'utf8' });
+  assert.equal(requeued.status, 7);
+  assert.equal(fs.readFileSync(path.join(dir, 'engine.log'), 'utf8').split('\n').filter((l) => l === '[two words]').length, 2);
+  assert.equal(fs.readFileSync(path.join(dir, 'engine.exit'), 'utf8'), '7\n');
 });
 
 test('Slurm job states: waiting, running, ended; how an ending by Slurm fails the run', () => {

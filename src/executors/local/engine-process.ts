@@ -25,6 +25,8 @@ export interface EngineRecord {
   startTicks?: number;
   /** The Slurm job the engine runs in (src/executors/slurm). */
   jobId?: string;
+  /** The engine host that launched it (engine-host.ts); records written before hosts existed have none. */
+  host?: string;
   /** What the run's task tracking and output export need again after a re-attach. */
   mainPath: string;
   outDir: string;
@@ -140,10 +142,11 @@ export function localOutcome(files: EngineFiles, rec: EngineRecord): EngineOutco
  * resolves with its outcome, as `ended()` tells it (the engine host's account: its exit file, its
  * wrapper or Slurm job gone). `line` gets every whole line the engine writes; omicsd's own lines
  * (`omicsd: …`) are skipped. `stopped()` ends the watch early (cancel, or omicsd closing). Both are
- * looked at every `pollMs`.
+ * looked at every `pollMs`; the log only once `started()` (a queued Slurm job has written nothing).
  */
 export async function watchEngine(
-  files: EngineFiles, ended: () => Promise<EngineOutcome | undefined>, line: (text: string) => void, stopped: () => boolean, pollMs: number,
+  files: EngineFiles, ended: () => Promise<EngineOutcome | undefined>, line: (text: string) => void, stopped: () => boolean,
+  o: { pollMs: number; started: () => boolean },
 ): Promise<EngineOutcome | undefined> {
   let offset = 0;
   let rest = '';
@@ -182,11 +185,11 @@ export async function watchEngine(
     // The host is asked first: it reports RUNNING before any task the log shows, and once it says
     // the engine ended, the log read next is complete.
     const outcome = await ended();
-    await readNew();
+    if (outcome || o.started()) await readNew();
     if (outcome) {
       if (rest && !rest.startsWith('omicsd: ')) line(rest);
       return outcome;
     }
-    await new Promise((r) => setTimeout(r, pollMs));
+    await new Promise((r) => setTimeout(r, o.pollMs));
   }
 }

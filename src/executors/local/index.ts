@@ -331,7 +331,7 @@ export class EngineExecutor implements Executor {
     let record: EngineRecord | { code: string; message: string } | undefined;
     try {
       record = await this.host.launch({
-        run, files, record: { marker, engine: adapter.id, command: argv, mainPath: ctx.mainPath, outDir },
+        run, files, record: { marker, engine: adapter.id, command: argv, mainPath: ctx.mainPath, outDir, host: this.host.name },
         cwd: ctx.tmpDir, env: { TMPDIR: ctx.tmpDir, ...env }, resources: () => peakResources(adapter, ctx),
       }, () => a.stopped || this.closing);
     } catch (err) {
@@ -363,7 +363,7 @@ export class EngineExecutor implements Executor {
       const plain = stripAnsi(text).slice(0, 8192);
       pushBounded(lines, plain, 600);
       tracker.line(plain);
-    }, () => a.stopped || this.closing, this.host.pollMs);
+    }, () => a.stopped || this.closing, { pollMs: this.host.pollMs, started: () => a.running === true });
     if (!outcome || a.stopped || this.closing) return;
     await this.finish(run, a, adapter, tracker, lines, outcome);
   }
@@ -442,10 +442,12 @@ export class EngineExecutor implements Executor {
     for (const run of runs) {
       const files = this.files(run.id);
       const record = readRecord(files.record);
-      const other = record && (this.host.name === 'local' ? record.jobId : record.pid);
-      if (other) {
-        this.track(run, (a) => this.fail(a, 'EXECUTOR_CHANGED', `This run was started by ${record.jobId ? 'the Slurm executor' : 'the local executor'}, `
-          + `and omicsd now runs with --executor ${this.host.name}, which cannot follow it. Start omicsd with the executor the run started on to let it finish, or start the run again.`));
+      const other = record && hostOf(record);
+      if (other && other !== this.host.name) {
+        // The record stays: started once with its own executor, omicsd stops the engine (stopOrphans).
+        this.track(run, (a) => this.fail(a, 'EXECUTOR_CHANGED', `This run was started by --executor ${other}, and omicsd now runs with `
+          + `--executor ${this.host.name}, which cannot follow it: the run ends here. Its engine may still be running; starting omicsd `
+          + `once with --executor ${other} stops it.`));
         continue;
       }
       if (record && (record.pid || record.jobId)) {
@@ -482,7 +484,8 @@ export class EngineExecutor implements Executor {
       if (active.has(id)) continue;
       const files = this.files(id);
       const record = fs.existsSync(files.record) && !fs.existsSync(files.exit) ? readRecord(files.record) : undefined;
-      if (!record) continue;
+      // Another executor's engine is left for it to stop (EXECUTOR_CHANGED).
+      if (!record || (hostOf(record) ?? this.host.name) !== this.host.name) continue;
       void this.host.orphan(record, id, this.graceMs).then((stopped) => {
         if (stopped) this.opts.log.info({ runId: id, engine: record.engine, pid: record.pid, jobId: record.jobId }, `recovery: stopped the engine of run ${id}, which is no longer active`);
         fs.rmSync(files.record, { force: true });
@@ -526,4 +529,9 @@ function peakResources(adapter: EngineAdapter, ctx: RunContext): Resources | und
   } catch {
     return undefined;
   }
+}
+
+/** The host that launched a recorded engine: named in the record, or told by its handle in records written before. */
+function hostOf(rec: EngineRecord): string | undefined {
+  return rec.host ?? (rec.jobId ? 'slurm' : rec.pid ? 'local' : undefined);
 }

@@ -19,14 +19,14 @@ export interface JobScriptSpec {
  * The job script of one run, kept in the run's folder (docs/slurm.md, "What omicsd submits"): it
  * runs the engine as the local executor's wrapper does (engine-process.ts), appending its output to
  * the run's log and writing its exit status to the run's exit file, so omicsd reads a Slurm run's
- * end the same way, from any machine that shares the data dir. Readable as it is, and runnable by
- * hand with `sbatch` or `sh` to reproduce a run.
+ * end the same way, from any machine that shares the data dir. Readable as it is; to reproduce a
+ * run by hand, remove its claim folder first (below), then `sbatch` or `sh` it.
  *
  * The claim makes "never started twice" hold whatever happens to omicsd: should a run ever get a
  * second job (omicsd stopped between sbatch and recording the job id, longer than Slurm remembers
  * the job; an sbatch that timed out yet reached the controller), only the first job to `mkdir` the
  * claim (atomic, on NFS too) runs the engine; any other exits at once, and omicsd follows the job
- * named in the claim (slurm-host.ts).
+ * named in the claim (slurm-host.ts). A job Slurm requeues keeps its id, so it may run again.
  */
 export function jobScript(spec: JobScriptSpec): string {
   const env = { ...spec.env, OMICSD_ENGINE_LOG: spec.log, OMICSD_ENGINE_EXIT: spec.exit };
@@ -35,7 +35,8 @@ export function jobScript(spec: JobScriptSpec): string {
     `# omicsd run ${spec.runId}: its ${spec.engine} engine as one Slurm job (written by omicsd).`,
     ...Object.entries(env).map(([k, v]) => `export ${k}=${shellWord(v)}`),
     `cd ${shellWord(spec.cwd)} || exit 1`,
-    `if ! mkdir ${shellWord(spec.claim)} 2>/dev/null; then`,
+    // A job Slurm requeued (node failure, preemption) keeps its id and may run again.
+    `if ! mkdir ${shellWord(spec.claim)} 2>/dev/null && [ "$(cat ${shellWord(`${spec.claim}/job`)} 2>/dev/null)" != "$SLURM_JOB_ID" ]; then`,
     `  echo "omicsd: Slurm job $SLURM_JOB_ID: job $(cat ${shellWord(`${spec.claim}/job`)} 2>/dev/null) runs this run already; not starting it again" >>"$OMICSD_ENGINE_LOG"`,
     '  exit 0',
     'fi',

@@ -113,6 +113,9 @@ export class SlurmHost implements EngineHost {
   /** Job names are `omicsd-<tag>-<runId>`: how omicsd finds a run's job again, and how people find it in squeue. */
   private namePrefix: string;
   private closed = false;
+  /** Resolves when close() starts: waits of recovery end at once. */
+  private closing: Promise<void>;
+  private markClosing!: () => void;
 
   constructor(private opts: SlurmHostOptions) {
     this.tracker = new JobTracker(opts.tools, opts.pollMs, opts.log);
@@ -120,6 +123,7 @@ export class SlurmHost implements EngineHost {
     this.extraArgs = opts.sbatchArgs ? splitCommand(opts.sbatchArgs) : [];
     this.namePrefix = `omicsd-${dataDirTag(opts.dataDir)}-`;
     this.pollMs = opts.pollMs;
+    this.closing = new Promise((r) => (this.markClosing = r));
   }
 
   private jobName(runId: string) {
@@ -217,9 +221,6 @@ export class SlurmHost implements EngineHost {
       this.endedSince.delete(jobId);
       this.done.add(jobId);
       if (this.stepsOf(rec)) void this.cancelSteps(this.jobNameOfRecord(files)).catch(() => {});
-      // Ended without an exit file, the record would make every later start look for the job
-      // (orphan); its id stays in the run's log.
-      if (outcome.kind === 'lost') fs.rmSync(files.record, { force: true });
     }
     return outcome;
   }
@@ -353,7 +354,7 @@ export class SlurmHost implements EngineHost {
         break;
       } catch (err) {
         this.opts.log.warn({ runId, err: (err as Error).message }, `recovery: Slurm does not answer; asking again in ${wait / 1000} s`);
-        await new Promise((r) => setTimeout(r, wait));
+        await Promise.race([new Promise((r) => setTimeout(r, wait).unref()), this.closing]);
       }
     }
     if (!jobId) return undefined;
@@ -364,6 +365,7 @@ export class SlurmHost implements EngineHost {
   /** Submissions still waiting end unsubmitted (submitted again at the next start); gathered cancels go out now. */
   async close() {
     this.closed = true;
+    this.markClosing();
     this.queue.close();
     this.tracker.close();
     await this.sendCancels();
