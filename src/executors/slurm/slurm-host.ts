@@ -135,11 +135,6 @@ export class SlurmHost implements EngineHost {
     return (await this.tracker.jobsNamed(name)).map((j) => j.id).sort((a, b) => Number(b) - Number(a))[0];
   }
 
-  /** sbatch calls made and retried so far. */
-  get submitStats() {
-    return this.queue.stats;
-  }
-
   /**
    * With toilSteps, a Toil leader reaches Slurm from its sandbox: the host network, munge's socket
    * and the cluster's configuration, read-only (docs/slurm.md, "Toil steps as Slurm jobs").

@@ -33,8 +33,6 @@ export class SubmitQueue {
   private pausedUntil = 0;
   private timer?: NodeJS.Timeout;
   private closed = false;
-  /** sbatch calls that succeeded and that were retried, for the log and the benchmark. */
-  readonly stats = { submitted: 0, retried: 0 };
 
   constructor(private sbatch: string, rate: number, private log: Logger) {
     this.bucket = new TokenBucket(rate, Math.max(1, Math.ceil(rate)));
@@ -81,13 +79,11 @@ export class SubmitQueue {
       const jobId = out.trim().split(';')[0];
       if (!/^\d+$/.test(jobId)) throw new SlurmCommandError('sbatch', 0, `unexpected answer: ${out.trim().slice(0, 200)}`);
       this.backoffMs = 0;
-      this.stats.submitted++;
       item.resolve({ jobId });
     } catch (err) {
       if (err instanceof SlurmCommandError && err.transient && !this.closed) {
         this.backoffMs = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_MIN_MS, this.backoffMs * 2));
         this.pausedUntil = Date.now() + this.backoffMs;
-        this.stats.retried++;
         item.retried = true;
         this.log.warn({ err: err.message, backoffMs: this.backoffMs }, `the Slurm controller is busy; submitting again in ${this.backoffMs / 1000} s`);
         this.waiting.unshift(item);
