@@ -12,7 +12,7 @@ import type { WorkflowTable } from '../../store/store.js';
 import type { Executor, RunReporter } from '../executor.js';
 import { stripAnsi, tail, which, type EngineAdapter, type RunContext, type TaskTracker } from './engine.js';
 import { readCwl, type Resources } from './cwl-doc.js';
-import { LocalHost, type EngineHost } from './engine-host.js';
+import { LocalHost, type EngineHost, type LaunchRefusal } from './engine-host.js';
 import { readOutcome, readRecord, watchEngine, writeRecord, type EngineFiles, type EngineOutcome, type EngineRecord } from './engine-process.js';
 import { brokenMessage, probeEngine, reportEngine, reportLine } from './engine-probe.js';
 import { lookupEngine, type EngineCommands } from './engines.js';
@@ -328,7 +328,7 @@ export class EngineExecutor implements Executor {
     }
     const launched = new Date().toISOString();
     fs.appendFileSync(files.log, `omicsd: ${launched} run ${run.id}: ${argv.map((w) => (/[\s'"]/.test(w) ? JSON.stringify(w) : w)).join(' ')}\n`);
-    let record: EngineRecord | { code: string; message: string } | undefined;
+    let record: EngineRecord | LaunchRefusal | undefined;
     try {
       record = await this.host.launch({
         run, files, record: { marker, engine: adapter.id, command: argv, mainPath: ctx.mainPath, outDir, host: this.host.name },
