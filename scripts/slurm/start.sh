@@ -10,7 +10,8 @@ DIR=${OMICSD_SLURM_DIR:-/var/tmp/omicsd-slurm}
 CPUS=${OMICSD_SLURM_CPUS:-8}
 export SLURM_CONF=$DIR/slurm.conf
 mkdir -p "$DIR"
-# Test files may start the cluster at the same moment: one at a time.
+# Test files may start the cluster at the same moment: one at a time. The daemons started below
+# must not inherit the lock's descriptor (9>&-), or they would hold the lock for as long as they run.
 exec 9>"$DIR/start.lock"
 flock 9
 
@@ -28,7 +29,7 @@ chown munge:munge /run/munge /var/lib/munge /var/log/munge
 chmod 0755 /run/munge
 [ -s /etc/munge/munge.key ] || { dd if=/dev/urandom bs=1 count=1024 of=/etc/munge/munge.key 2>/dev/null; chown munge:munge /etc/munge/munge.key; chmod 0400 /etc/munge/munge.key; }
 if ! munge -n </dev/null >/dev/null 2>&1; then
-  runuser -u munge -- /usr/sbin/munged --force
+  runuser -u munge -- /usr/sbin/munged --force 9>&-
   for _ in $(seq 50); do munge -n </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 
@@ -74,9 +75,9 @@ NodeName=$HOST NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
 
-alive slurmctld || /usr/sbin/slurmctld -f "$SLURM_CONF"
+alive slurmctld || /usr/sbin/slurmctld -f "$SLURM_CONF" 9>&-
 # slurmd started before slurmctld answers hangs and ignores SIGTERM.
 for i in $(seq 100); do scontrol ping 2>/dev/null | grep -q UP && break; [ "$i" = 100 ] && { echo "slurm: slurmctld did not come up; see $DIR/slurmctld.log" >&2; exit 1; }; sleep 0.1; done
-alive slurmd || /usr/sbin/slurmd -f "$SLURM_CONF"
+alive slurmd || /usr/sbin/slurmd -f "$SLURM_CONF" 9>&-
 for i in $(seq 100); do node_up && break; [ "$i" = 100 ] && { echo "slurm: the node did not come up; see $DIR/slurmd.log" >&2; sinfo >&2 || true; exit 1; }; sleep 0.1; done
 echo "slurm: running (SLURM_CONF=$SLURM_CONF, node $HOST, $CPUS CPUs)"

@@ -84,17 +84,18 @@ export function cancelJobsOf(dataDir: string) {
   if (ids.length) slurm('scancel', ids);
 }
 
-/** Stops slurmctld alone (the controller outage case); startSlurm() starts it again, with the jobs it saved. */
-export async function stopController() {
-  const pid = Number(fs.readFileSync(path.join(DIR, 'slurmctld.pid'), 'utf8'));
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100; i++) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`slurmctld (pid ${pid}) did not stop`);
+/**
+ * A private copy of the cluster's slurm.conf for one omicsd. cut() points it at a port nobody
+ * listens on, so that this omicsd alone finds the controller down while the cluster stays up for the
+ * test files running beside it; restore() points it back.
+ */
+export function privateSlurmConf(dir: string) {
+  const file = path.join(dir, 'slurm.conf');
+  const real = fs.readFileSync(SLURM_CONF, 'utf8');
+  const write = (text: string) => {
+    fs.writeFileSync(`${file}.tmp`, text);
+    fs.renameSync(`${file}.tmp`, file);
+  };
+  write(real);
+  return { env: { SLURM_CONF: file }, cut: () => write(`${real}\nSlurmctldPort=1\n`), restore: () => write(real) };
 }
