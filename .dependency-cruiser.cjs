@@ -14,9 +14,9 @@ module.exports = {
     },
     {
       name: 'adapters-stay-inside',
-      comment: 'Stores, executors, object stores and the settings reader serve the domain, never the edges.',
+      comment: 'Stores, executors, object stores, the settings reader, event sinks and metrics serve the domain, never the edges.',
       severity: 'error',
-      from: { path: '^src/(store|executors|objectstore|settings)/' },
+      from: { path: '^src/(store|executors|objectstore|settings|events|metrics)/' },
       to: { path: EDGES },
     },
     {

@@ -39,6 +39,12 @@ export interface Config {
   slurm: SlurmOptions;
   /** `--unsafe-run-tools-unsandboxed`: local engines and their tools run without the bubblewrap sandbox (docs/runs.md, "Sandbox"). */
   unsafeRunToolsUnsandboxed?: boolean;
+  /** `--event-webhook`: URLs every event is POSTed to (docs/events.md). */
+  eventWebhooks: string[];
+  /** `--event-webhook-secret`: signs each POST with HMAC-SHA256. */
+  eventWebhookSecret?: string;
+  /** `--events-file`: where events are appended as JSON lines (default `<data dir>/events.ndjson`); null = nowhere (`--no-events-file`). */
+  eventsFile?: string | null;
 }
 
 export function defaultConfig(given: Partial<Config> = {}): Config {
@@ -67,6 +73,7 @@ export function defaultConfig(given: Partial<Config> = {}): Config {
     localInputRoots: [],
     apiRate: 1000,
     slurm: { submitRate: 10, pollMs: 5000 },
+    eventWebhooks: [],
     ...overrides,
   };
 }

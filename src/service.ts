@@ -20,12 +20,20 @@ import type { Executor } from './executors/executor.js';
 import { createLocalExecutor } from './executors/local/index.js';
 import { SimulatedExecutor } from './executors/simulated.js';
 import { createSlurmExecutor, slurmTools } from './executors/slurm/index.js';
+import { EventFormatter } from './events/envelope.js';
+import type { EventSink } from './events/event-sink.js';
+import { FileSink } from './events/file-sink.js';
+import { OutboxRelay } from './events/outbox-relay.js';
+import { WebhookSink } from './events/webhook-sink.js';
+import { ServiceMetrics } from './metrics/service-metrics.js';
 import { createObjectStore } from './objectstore/index.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { buildApp } from './server/app.js';
 import { assertCanListen } from './server/port-check.js';
 import { prepareSecurity, type EdgeSecurity } from './server/security.js';
 import { openStore } from './store/open-store.js';
+
+const VERSION = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The whole service: store, batch pipeline, scheduler, executor and HTTP surface, started and stopped as one. */
 export class OmicsService {
@@ -57,6 +65,7 @@ export class OmicsService {
     const buckets = new AccountBuckets(config.startRunRate, config.startRunBurst);
 
     const share = new EventLoopShare();
+    const metrics = new ServiceMetrics(store.stats);
     let scheduler: Scheduler | undefined;
     const logFailures = logRunFailures(store, log);
     const applier = new RunEventApplier(store, log, (applied) => {
@@ -75,9 +84,11 @@ export class OmicsService {
     scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log);
     // Buckets each account may name, from the credentials file (read again on SIGHUP).
     const bucketScope = (account: string) => security.credentials?.bucketsOf(account);
-    const runs = new RunService(store, config, buckets, scheduler, executor, bucketScope);
+    const runs = new RunService(store, config, buckets, scheduler, executor, bucketScope, metrics);
     const workflows = new WorkflowService(store, objects, log, bucketScope);
-    const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, buckets, maxRuns: config.maxRuns, share, log });
+    const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, buckets, maxRuns: config.maxRuns, share, log, telemetry: metrics });
+    const relay = new OutboxRelay(store.events, eventSinks(config, metrics, share, log), new EventFormatter(config.region, await store.getSecret('event-ids', () => randomBytes(32).toString('hex'))), share, log);
+    await relay.start();
     const batches = new BatchService(store, objects, pipeline, log, bucketScope);
 
     await workflows.recover();
@@ -93,7 +104,19 @@ export class OmicsService {
     const services = {
       config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens, baseUrl: () => url,
     };
-    const app = buildApp(services, log, security);
+    const app = buildApp(services, log, security, {
+      sources: {
+        version: VERSION,
+        metrics,
+        // Recovery is done before omicsd listens, so a request that reaches /readyz finds it done; the
+        // store is asked each time.
+        readiness: async () => {
+          await store.stats.ping();
+          return { store: undefined, recovery: undefined };
+        },
+      },
+      ui: { region: config.region, authentication: security.credentials !== undefined },
+    });
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
@@ -109,6 +132,7 @@ export class OmicsService {
         await scheduler!.stop();
         await executor.close();
         await applier.flush();
+        await relay.stop();
         await objects.close();
         await store.close();
         releaseLock();
@@ -127,4 +151,15 @@ export class OmicsService {
     await this.parts.app.close();
     await this.parts.stopWorkers();
   }
+}
+
+/** Where events go (docs/events.md): the metrics always; the events file unless turned off; each webhook. */
+function eventSinks(config: Config, metrics: ServiceMetrics, share: EventLoopShare, log: Logger): EventSink[] {
+  const sinks: EventSink[] = [metrics];
+  if (config.eventsFile !== null) sinks.push(new FileSink(config.eventsFile ?? path.join(config.dataDir, 'events.ndjson')));
+  if (config.eventWebhookSecret && !config.eventWebhooks.length) log.warn('--event-webhook-secret is set but no --event-webhook is: nothing is signed');
+  for (const url of new Set(config.eventWebhooks)) {
+    sinks.push(new WebhookSink({ url, secret: config.eventWebhookSecret, userAgent: `omicsd/${VERSION}`, turn: () => share.turn() }, log, (ok) => metrics.webhookAttempt(ok)));
+  }
+  return sinks;
 }

@@ -18,6 +18,8 @@ export interface ServerOptions {
   env?: NodeJS.ProcessEnv;
   /** Node options for the server, before OMICSD_BENCH_NODE_ARGS (e.g. a preloaded monitor). */
   nodeArgs?: string[];
+  /** More `omicsd serve` options (e.g. --event-webhook URL). */
+  args?: string[];
 }
 
 /** A server of the tests' startServer() whose stop() fails unless omicsd exits 0 (child.stop() does not check). */
@@ -34,6 +36,7 @@ export async function startOmicsd(o: ServerOptions): Promise<Omicsd> {
   if (o.startRunBurst !== undefined) args.push('--start-run-burst', String(o.startRunBurst));
   if (o.maxRuns !== undefined) args.push('--max-runs', String(o.maxRuns));
   if (o.s3Endpoint !== undefined) args.push('--s3-endpoint', o.s3Endpoint);
+  args.push(...(o.args ?? []));
   // e.g. OMICSD_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server under a scenario.
   const nodeArgs = [...(o.nodeArgs ?? []), ...(process.env.OMICSD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   const server = await startServer(args, o.dataDir, { nodeArgs, startMs: 30_000, env: o.env });

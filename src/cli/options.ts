@@ -52,6 +52,9 @@ export const httpUrl = (v: string) => {
   return v;
 };
 
+/** A repeatable URL option (`--event-webhook`): each value an http:// or https:// URL. */
+export const collectUrls = (v: string, previous: string[] = []) => [...previous, httpUrl(v)];
+
 /** `--database-url`: a SQLite file for now (docs/operations.md). */
 export const databaseUrl = (v: string) => {
   if (/^postgres(ql)?:/.test(v)) throw new InvalidArgumentError('PostgreSQL is not supported yet: omit --database-url to use SQLite under --data-dir');

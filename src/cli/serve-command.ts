@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defaultConfig, type Config, type ExecutorName } from '../config.js';
 import { OmicsService } from '../service.js';
 import { createLogger, type LogFormat } from './logger.js';
-import { accountId, allowedHost, collectPaths, databaseUrl, envOption, httpUrl, LOG_LEVELS, nonNegative, positive, wholeNumber } from './options.js';
+import { accountId, allowedHost, collectPaths, collectUrls, databaseUrl, envOption, httpUrl, LOG_LEVELS, nonNegative, positive, wholeNumber } from './options.js';
 
 /** `omicsd serve`: runs the service until SIGTERM or SIGINT (docs/operations.md). */
 export function addServeCommand(program: Command) {
@@ -38,6 +38,10 @@ export function addServeCommand(program: Command) {
     .addOption(envOption('--api-rate <n>', 'requests per second per account, all operations together (0 = unlimited)', 'API_RATE').default(1000).argParser(nonNegative))
     .addOption(envOption('--local-input-root <dir>', 'a folder run inputs may name by local path (e.g. a shared cluster filesystem); repeatable. Default: none, inputs are s3:// URIs only', 'LOCAL_INPUT_ROOT').argParser(collectPaths))
     .addOption(envOption('--allowed-host <name[:port]>', 'another name clients may call omicsd by (Host / Origin check); repeatable', 'ALLOWED_HOST').argParser(allowedHost))
+    .addOption(envOption('--event-webhook <url>', 'POST every run and batch status change (EventBridge-shaped JSON) to this URL; repeatable', 'EVENT_WEBHOOK').argParser(collectUrls))
+    .addOption(envOption('--event-webhook-secret <secret>', 'sign each webhook POST with HMAC-SHA256 of this secret (header X-Omicsd-Signature; prefer the environment variable)', 'EVENT_WEBHOOK_SECRET'))
+    .addOption(envOption('--events-file <file>', 'append every event as a JSON line here (default: events.ndjson in the data dir)', 'EVENTS_FILE'))
+    .addOption(envOption('--no-events-file', 'do not write the events file', 'NO_EVENTS_FILE'))
     .addOption(envOption('--log-level <level>', 'log level (logs go to stderr)', 'LOG_LEVEL').choices(LOG_LEVELS).default('info'))
     .addOption(envOption('--log-format <format>', 'json lines, or pretty (human-readable) lines (default: pretty on a terminal, else json)', 'LOG_FORMAT').choices(['json', 'pretty']))
     .action(async (o) => {
@@ -49,6 +53,8 @@ export function addServeCommand(program: Command) {
         credentialsFile: o.credentials, insecureNoAuth: o.insecureNoAuth === true, allowedHosts: o.allowedHost ?? [],
         apiRate: o.apiRate, localInputRoots: o.localInputRoot ?? [],
         unsafeRunToolsUnsandboxed: o.unsafeRunToolsUnsandboxed === true,
+        eventWebhooks: o.eventWebhook ?? [], eventWebhookSecret: o.eventWebhookSecret,
+        eventsFile: o.eventsFile === false ? null : o.eventsFile,
         slurm: {
           partition: o.slurmPartition, account: o.slurmAccount, sbatchArgs: o.slurmSbatchArgs, submitRate: o.slurmSubmitRate,
           pollMs: Math.round(o.slurmPollInterval * 1000), toilSteps: o.slurmToilSteps === true,

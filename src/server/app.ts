@@ -13,7 +13,9 @@ import { ObjectStoreError } from '../objectstore/object-store.js';
 import { SERVICE, SigV4Verifier, type PendingSignature } from './auth/sigv4-verifier.js';
 import { RequestRefused, errorBody, rawErrorResponse } from './errors.js';
 import { HostGuard, checkContentType } from './request-guards.js';
+import { opsRoutes, type OpsSources } from './ops-routes.js';
 import type { EdgeSecurity } from './security.js';
+import { uiRoutes, type UiSettings } from './ui-routes.js';
 
 /** The largest body any operation takes; each route has its own limit below it (docs/quotas.md). */
 const BODY_LIMIT = 16 * 1024 * 1024;
@@ -31,6 +33,15 @@ const OBJECT_ERROR_TYPE: Record<ObjectStoreError['kind'], ErrorType> = {
 /** The awsJson1_1 services answered at `POST /` by X-Amz-Target (src/api/targets.ts, docs/api.md "Run logs"). */
 const TARGET_SERVICES: readonly TargetService[] = [cloudWatchLogs];
 const TARGET_MEDIA_TYPES = new Map(TARGET_SERVICES.map((t) => [t, new Set([t.contentType])]));
+
+/** The health, metrics and dashboard endpoints beside the API (docs/operations.md, docs/dashboard.md). */
+export interface OpsSurface {
+  sources: OpsSources;
+  ui: UiSettings;
+}
+
+/** Whether a request's route is one of the public ones (health, metrics, the dashboard's files): no credentials, no rate. */
+const isPublic = (req: FastifyRequest) => (req.routeOptions.config as { public?: boolean } | undefined)?.public === true;
 
 /** An error in the AWS shape: omicsd's (restJson1), or that of `service` for its operations. */
 function sendError(reply: FastifyReply, type: ErrorType | string, status: number, message: string, service?: TargetService) {
@@ -69,7 +80,8 @@ function decodeBody(raw: unknown): Record<string, unknown> {
  * JSON, and — with `--credentials` — a valid SigV4 signature for the operation's service, which names
  * the caller's account.
  */
-export function buildApp(services: Services, log: Logger, security: EdgeSecurity = { listenHost: services.config.host, allowedHosts: services.config.allowedHosts ?? [] }) {
+export function buildApp(services: Services, log: Logger, security: EdgeSecurity = { listenHost: services.config.host, allowedHosts: services.config.allowedHosts ?? [] },
+  ops?: OpsSurface) {
   const app = Fastify({
     loggerInstance: log,
     logController: new LogController({ disableRequestLogging: true }),
@@ -135,13 +147,14 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
     // An awsJson1_1 service's requests carry its own content type and are signed for its own name
     // (docs/security.md); every other request is HealthOmics'.
     checkContentType(req.headers, target ? TARGET_MEDIA_TYPES.get(target.service) : undefined);
-    if (verifier) {
+    if (verifier && !isPublic(req)) {
       pending.set(req, verifier.precheck({ method: req.method, url: req.raw.url ?? req.url, rawHeaders: req.raw.rawHeaders }, target?.service.signingName ?? SERVICE));
     }
   });
   // The signature covers the exact body bytes, so it is checked once they are in.
   if (verifier) {
     app.addHook('preValidation', async (req) => {
+      if (isPublic(req)) return;
       const p = pending.get(req);
       if (!p) throw new RequestRefused('MissingAuthenticationTokenException', 403, 'Missing Authentication Token');
       const credential = await verifier.verify(p, Buffer.isBuffer(req.body) ? req.body : undefined);
@@ -151,13 +164,16 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
   // Every operation draws on its caller's account's request rate (docs/quotas.md); refused calls cost nothing.
   const apiRate = new AccountBuckets(services.config.apiRate, Math.max(1, Math.ceil(services.config.apiRate * 2)));
   app.addHook('preHandler', async (req) => {
+    if (isPublic(req)) return;
     if (!apiRate.for(accounts.get(req) ?? services.config.accountId).tryTake()) {
       throw throttled(`Rate exceeded: at most ${services.config.apiRate} requests per second per account`);
     }
   });
   // One line per request at debug level: `--log-level debug` shows the traffic.
   app.addHook('onResponse', async (req, reply) => {
+    if (isPublic(req)) return;
     const operation = targets.get(req)?.operation?.name ?? (req.routeOptions.config as { operation?: string } | undefined)?.operation;
+    ops?.sources.metrics.observeRequest(operation ?? 'Unknown', reply.statusCode, reply.elapsedTime / 1000);
     log.debug({ operation, method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10,
       requestId: reply.getHeader('x-amzn-RequestId') }, `${operation ?? req.method} ${reply.statusCode}`);
   });
@@ -192,6 +208,11 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
       return reply.code(200).type(target.service.contentType).send(JSON.stringify(out));
     },
   });
+
+  if (ops) {
+    app.register(async (scope) => opsRoutes(scope, ops.sources));
+    app.register(uiRoutes, ops.ui);
+  }
 
   app.setNotFoundHandler(unknownOperation);
 

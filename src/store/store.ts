@@ -21,6 +21,8 @@ export interface Store {
   readonly tags: TagTable;
   readonly batches: BatchTable;
   readonly entries: BatchEntryTable;
+  readonly events: EventTable;
+  readonly stats: StatsTable;
   /** The resource a client token of `account` already created, if any. */
   findByRequest(kind: IdempotentKind, requestId: string, account: string): Promise<{ id: string; requestHash: string } | undefined>;
   /** A random secret kept in the store (made on first use), so every instance signs alike. */
@@ -102,6 +104,46 @@ export interface BatchTable {
   delete(id: string): Promise<'deleted' | 'missing' | BatchStatus>;
   /** Deletes up to `limit` entries of deleted batches; false when none are left. */
   purgeDeleted(limit: number): Promise<boolean>;
+}
+
+/**
+ * The event outbox (docs/events.md): every run and batch status change, committed with the change.
+ * Each sink (a webhook, the events file) reads it from its own durable cursor.
+ */
+export interface EventTable {
+  /** Up to `limit` events after `seq`, oldest first. */
+  after(seq: number, limit: number): Promise<OutboxEvent[]>;
+  /** Each sink's cursor; a sink not seen before starts at the newest event (it is not sent the past). */
+  cursors(sinks: readonly string[]): Promise<Map<string, number>>;
+  /** The sequence number of the newest event (0 when there is none). */
+  newest(): Promise<number>;
+  /** Records that `sink` delivered every event up to `seq`. */
+  advance(sink: string, seq: number): Promise<void>;
+  /** Forgets the cursors of sinks no longer configured, so they hold nothing back. */
+  dropCursorsExcept(sinks: readonly string[]): Promise<string[]>;
+  /** Deletes up to `limit` events every sink has delivered (all of them up to `upTo`); returns how many. */
+  prune(upTo: number, limit: number): Promise<number>;
+}
+
+export interface OutboxEvent {
+  seq: number;
+  kind: 'run' | 'batch';
+  resourceId: string;
+  accountId: string;
+  status: string;
+  at: number;
+  /** What the event says besides its status (docs/events.md): a batch as it was at the change, a run as it is now. */
+  facts: Record<string, string | number | null>;
+}
+
+/** Figures for metrics, each a read of a few rows (kept by the store as the data changes). */
+export interface StatsTable {
+  /** Runs (or batches) per status, deleted ones included. */
+  statusCounts(kind: 'run' | 'batch'): Promise<Map<string, number>>;
+  /** Batch entries accepted but not yet submitted, over every batch. */
+  submissionBacklog(): Promise<number>;
+  /** A trivial read: the store answers. */
+  ping(): Promise<void>;
 }
 
 export interface BatchEntryTable {

@@ -116,6 +116,31 @@ test('a 0.1.0 data dir opens with everything kept, and every operation works on 
   assert.deepEqual(versions(path.join(dataDir, 'omicsd.sqlite')), Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
 });
 
+test('migration 5 counts the runs and batches a data dir already has, and the counts follow every change after it', async () => {
+  const dataDir = copyFixture();
+  const file = path.join(dataDir, 'omicsd.sqlite');
+  const store = new SqliteStore(file);
+  try {
+    const db = store.database.db;
+    const grouped = (table: string) => new Map((db.prepare(`SELECT status, count(*) AS n FROM ${table} GROUP BY status`).all() as { status: string; n: number }[])
+      .map((r) => [r.status, r.n]));
+    const nonZero = (m: Map<string, number>) => new Map([...m].filter(([, n]) => n !== 0));
+    assert.ok(grouped('runs').size > 0, 'the fixture has runs');
+    assert.deepEqual(nonZero(await store.stats.statusCounts('run')), grouped('runs'));
+    assert.deepEqual(nonZero(await store.stats.statusCounts('batch')), grouped('batches'));
+    assert.equal(await store.events.newest(), 0, 'no event for what happened before the outbox existed');
+    const completed = db.prepare(`SELECT id FROM runs WHERE status = 'COMPLETED' AND batch_id IS NULL LIMIT 1`).pluck().get() as number;
+    assert.equal(await store.runs.delete(String(completed)), 'deleted');
+    assert.equal(await store.batches.delete('1000001'), 'deleted');
+    assert.deepEqual(nonZero(await store.stats.statusCounts('run')), grouped('runs'), 'after a run was deleted');
+    assert.deepEqual(nonZero(await store.stats.statusCounts('batch')), grouped('batches'), 'after a batch was deleted');
+    const events = await store.events.after(0, 10);
+    assert.deepEqual(events.map((e) => [e.kind, e.resourceId, e.status]), [['run', String(completed), 'DELETED']], 'the run\'s change is an event');
+  } finally {
+    await store.close();
+  }
+});
+
 test('a data dir made before migration 1 was final (no batch_purges) is repaired: DeleteBatch works', async () => {
   const dataDir = copyFixture();
   const file = path.join(dataDir, 'omicsd.sqlite');

@@ -17,6 +17,7 @@ import { MAX_JSON_DEPTH, nestsDeeperThan, parseInput } from '../validation.js';
 import { StepSizer } from '../step-sizer.js';
 import { effectiveRunRequest } from './effective-settings.js';
 import { BatchFailure, TRANSIENT, ingestBatch, settingsChanged } from './ingest.js';
+import type { Telemetry } from '../telemetry.js';
 
 /** Entries one submission turn reads (one byte-range read of a settings file); they commit in time-sized slices. */
 const SUBMIT_CHUNK = 1000;
@@ -35,6 +36,7 @@ export interface BatchPipelineDeps {
   maxRuns: number;
   share: EventLoopShare;
   log: Logger;
+  telemetry?: Telemetry;
 }
 
 /**
@@ -82,7 +84,8 @@ export class BatchPipeline {
     const batch = await store.batches.get(id, null);
     if (!batch || batch.status !== 'PENDING') return true;
     try {
-      const totalRuns = await ingestBatch(batch, store.entries, this.deps.objects, log, () => this.deps.share.turn());
+      const totalRuns = await ingestBatch(batch, store.entries, this.deps.objects, log, () => this.deps.share.turn(),
+        (bytes) => this.deps.telemetry?.settingsBytesRead(bytes));
       if ((await store.batches.transition(id, 'finishIngest', { at: Date.now(), totalRuns })).moved) this.submitLoop.wake();
       this.ingestFailures.delete(id);
     } catch (err) {
@@ -115,6 +118,7 @@ export class BatchPipeline {
       const bucket = buckets.for(accountId);
       const granted = bucket.take(SUBMIT_CHUNK);
       if (granted === 0) {
+        this.deps.telemetry?.startRunThrottled('batch');
         waitMs = Math.min(waitMs, bucket.msUntilNext());
         continue;
       }

@@ -31,6 +31,16 @@ export const INVALID_JSON = 'Invalid JSON format in run configurations';
 export const TRANSIENT = 'There was a transient error in the service. Retry the batch.';
 const NOT_OBJECTS = 'the settings file must be a JSON array of objects';
 
+/**
+ * The category code a batch failure carries in its event (docs/events.md): the text names the
+ * category, as the documented failureReason templates do.
+ */
+export function failureCategory(reason: string): 'VALIDATION_EXCEPTION' | 'S3_CONFIGURATION_CHANGED' | 'INTERNAL_SERVER_ERROR' {
+  if (reason === TRANSIENT) return 'INTERNAL_SERVER_ERROR';
+  if (reason.startsWith('Expected s3UriConfigs etag:')) return 'S3_CONFIGURATION_CHANGED';
+  return 'VALIDATION_EXCEPTION';
+}
+
 export const settingsChanged = (expected: string | undefined, actual: string) =>
   `Expected s3UriConfigs etag: ${expected} but was: ${actual}. s3UriConfigs have changed since calling StartRunBatch`;
 
@@ -151,6 +161,8 @@ export async function ingestBatch(
   log: Logger,
   /** Waits for the ingest's next turn of the event loop; called after each stored chunk, so requests get in between. */
   pause: () => Promise<void> = async () => {},
+  /** Told the size of each run setting read (its JSON text, or its bytes in the settings file). */
+  countBytes: (bytes: number) => void = () => {},
 ): Promise<number> {
   await entries.clear(batch.id);
   let count = 0;
@@ -180,6 +192,7 @@ export async function ingestBatch(
    */
   const accept = async (value: unknown, entry: Omit<NewEntry, 'seq' | 'runSettingId'>, notObject: (kind: string) => BatchFailure) => {
     count++;
+    countBytes(entry.setting?.length ?? (entry.end ?? 0) - (entry.start ?? 0));
     if (count > MAX_RUNS_PER_BATCH) return;
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw notObject(kindOf(value));
     const runSettingId = (value as Record<string, unknown>).runSettingId;

@@ -14,6 +14,7 @@ import { checkOutputUri, checkRunInputs, resolveInputRoots, type InputRules } fr
 import type { BatchRunInput, StartRunInput } from '../run-settings.js';
 import type { Scheduler } from './scheduler.js';
 import type { AccountBuckets } from '../token-bucket.js';
+import { NO_TELEMETRY, type Telemetry } from '../telemetry.js';
 
 type RunInput = Omit<BatchRunInput, 'outputBucketOwnerId'> & { outputBucketOwnerId?: string; runId?: string };
 
@@ -28,6 +29,7 @@ export class RunService {
     private scheduler: Scheduler,
     private executor: Executor,
     private bucketScope: BucketScope = () => undefined,
+    private telemetry: Telemetry = NO_TELEMETRY,
   ) {
     this.inputRules = { localInputRoots: resolveInputRoots(config.localInputRoots) };
   }
@@ -98,7 +100,10 @@ export class RunService {
     }
     const run = await this.prepare(account, effective, new RunReferences(this.store, account));
     const bucket = this.buckets.for(account);
-    if (!bucket.tryTake()) throw startRunThrottled(bucket.rate);
+    if (!bucket.tryTake()) {
+      this.telemetry.startRunThrottled('StartRun');
+      throw startRunThrottled(bucket.rate);
+    }
     const res = await this.store.runs.insert({ ...run, requestId: input.requestId, requestHash: hash }, this.config.maxRuns);
     if (res === 'quota') throw runQuotaExceeded(this.config.maxRuns);
     const record = createdRecord(res, input.requestId);

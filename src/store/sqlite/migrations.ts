@@ -213,6 +213,75 @@ CREATE INDEX runs_retention ON runs (account_id, retention_mode, id) WHERE statu
     description: "a failed batch's detailed message (where in the settings file), beside its documented failureReason",
     sql: 'ALTER TABLE batches ADD COLUMN failure_detail TEXT;',
   },
+  {
+    version: 5,
+    description: 'status counts kept by triggers (cheap metrics), and the event outbox: every run and batch status change, written in the transaction that made it',
+    sql: `
+-- Runs and batches per status, kept exact by triggers on every path that writes a status, so a
+-- metrics scrape reads a few rows instead of counting 100,000 runs.
+CREATE TABLE status_counts (kind TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (kind, status)) WITHOUT ROWID;
+INSERT INTO status_counts (kind, status, n) SELECT 'run', status, count(*) FROM runs GROUP BY status;
+INSERT INTO status_counts (kind, status, n) SELECT 'batch', status, count(*) FROM batches GROUP BY status;
+CREATE TRIGGER runs_count_insert AFTER INSERT ON runs BEGIN
+  INSERT INTO status_counts (kind, status, n) VALUES ('run', NEW.status, 1) ON CONFLICT (kind, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER runs_count_update AFTER UPDATE OF status ON runs WHEN NEW.status IS NOT OLD.status BEGIN
+  UPDATE status_counts SET n = n - 1 WHERE kind = 'run' AND status = OLD.status;
+  INSERT INTO status_counts (kind, status, n) VALUES ('run', NEW.status, 1) ON CONFLICT (kind, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER runs_count_delete AFTER DELETE ON runs BEGIN
+  UPDATE status_counts SET n = n - 1 WHERE kind = 'run' AND status = OLD.status;
+END;
+CREATE TRIGGER batches_count_insert AFTER INSERT ON batches BEGIN
+  INSERT INTO status_counts (kind, status, n) VALUES ('batch', NEW.status, 1) ON CONFLICT (kind, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER batches_count_update AFTER UPDATE OF status ON batches WHEN NEW.status IS NOT OLD.status BEGIN
+  UPDATE status_counts SET n = n - 1 WHERE kind = 'batch' AND status = OLD.status;
+  INSERT INTO status_counts (kind, status, n) VALUES ('batch', NEW.status, 1) ON CONFLICT (kind, status) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER batches_count_delete AFTER DELETE ON batches BEGIN
+  UPDATE status_counts SET n = n - 1 WHERE kind = 'batch' AND status = OLD.status;
+END;
+
+-- The event outbox (docs/events.md): one row per status change, committed with the change itself,
+-- so no path that writes a status can skip its event and a crash loses none. seq is the order of
+-- commits; the newest row is never pruned, so a seq (and the event id made from it) never comes
+-- back. A batch event holds what the batch was at the change (facts); a run event only names the
+-- run, whose members are read when it is delivered: a per-run row stays small, because a batch
+-- writes four of them per run.
+CREATE TABLE events (
+  seq INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  resource_id INTEGER NOT NULL,
+  account_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  facts TEXT
+);
+-- How far each sink (a webhook, the events file) has delivered.
+CREATE TABLE event_cursors (sink TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TRIGGER runs_event_insert AFTER INSERT ON runs BEGIN
+  INSERT INTO events (kind, resource_id, account_id, status, at) VALUES ('run', NEW.id, NEW.account_id, NEW.status, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER runs_event_update AFTER UPDATE OF status ON runs WHEN NEW.status IS NOT OLD.status BEGIN
+  INSERT INTO events (kind, resource_id, account_id, status, at) VALUES ('run', NEW.id, NEW.account_id, NEW.status, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+END;
+CREATE TRIGGER batches_event_insert AFTER INSERT ON batches BEGIN
+  INSERT INTO events (kind, resource_id, account_id, status, at, facts) VALUES ('batch', NEW.id, NEW.account_id, NEW.status,
+    CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('uuid', NEW.uuid, 'name', NEW.name, 'workflowId', NEW.workflow_id,
+      'cacheId', json_extract(NEW.default_run_setting, '$.cacheId'), 'cacheBehavior', json_extract(NEW.default_run_setting, '$.cacheBehavior')));
+END;
+CREATE TRIGGER batches_event_update AFTER UPDATE OF status ON batches WHEN NEW.status IS NOT OLD.status BEGIN
+  INSERT INTO events (kind, resource_id, account_id, status, at, facts) VALUES ('batch', NEW.id, NEW.account_id, NEW.status,
+    CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('uuid', NEW.uuid, 'name', NEW.name, 'workflowId', NEW.workflow_id,
+      'cacheId', json_extract(NEW.default_run_setting, '$.cacheId'), 'cacheBehavior', json_extract(NEW.default_run_setting, '$.cacheBehavior'),
+      'totalRuns', NEW.total_runs, 'failureReason', NEW.failure_reason, 'failureDetail', NEW.failure_detail,
+      'startOk', NEW.start_ok, 'startFailed', NEW.start_failed, 'startPending', NEW.start_pending,
+      'pending', NEW.runs_pending, 'starting', NEW.runs_starting, 'running', NEW.runs_running, 'stopping', NEW.runs_stopping,
+      'completed', NEW.runs_completed, 'failed', NEW.runs_failed, 'cancelled', NEW.runs_cancelled, 'deleted', NEW.runs_deleted));
+END;
+`,
+  },
 ];
 
 /** The newest schema this build knows. */

@@ -3,11 +3,13 @@ import { SqliteBatchEntries } from './batch-entries.js';
 import { SqliteBatchState } from './batch-state.js';
 import { SqliteBatches } from './batches.js';
 import { SqliteDatabase, type Row } from './database.js';
+import { SqliteEvents } from './events.js';
 import { findByRequest } from './idempotency.js';
 import { DEFAULT_ACCOUNT_ID } from '../../domain/ids.js';
 import { migrate } from './migrations.js';
 import { SqliteRunGroups } from './run-groups.js';
 import { SqliteRuns } from './runs.js';
+import { SqliteStats } from './stats.js';
 import { SqliteTags } from './tags.js';
 import { SqliteTasks } from './tasks.js';
 import { SqliteWorkflows } from './workflows.js';
@@ -22,6 +24,8 @@ export class SqliteStore implements Store {
   readonly tags: SqliteTags;
   readonly batches: SqliteBatches;
   readonly entries: SqliteBatchEntries;
+  readonly events: SqliteEvents;
+  readonly stats: SqliteStats;
   /** The schema version the file had when opened, and the one it has now. */
   readonly schema: { from: number; to: number };
 
@@ -47,6 +51,8 @@ export class SqliteStore implements Store {
     this.tags = new SqliteTags(db);
     this.batches = new SqliteBatches(db, state);
     this.entries = new SqliteBatchEntries(db, this.runs, state);
+    this.events = new SqliteEvents(db);
+    this.stats = new SqliteStats(db);
   }
 
   async findByRequest(kind: IdempotentKind, requestId: string, account: string) {

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { failureCategory } from '../domain/batches/ingest.js';
+import { arnOf } from '../domain/ids.js';
+import type { OutboxEvent } from '../store/store.js';
+
+/** An event as EventBridge delivers it (docs/events.md). */
+export interface EventBridgeEvent {
+  version: '0';
+  id: string;
+  'detail-type': 'RunBatch Status Change' | 'Run Status Change';
+  source: 'aws.omics';
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: Record<string, string>;
+}
+
+/**
+ * An outbox event as the sinks see it: the key they keep in order (its batch, else its run), and its
+ * EventBridge form and JSON text, each made once, when a sink first asks (the metrics never do).
+ */
+export class FormattedEvent {
+  private made: EventBridgeEvent | undefined;
+  private text: string | undefined;
+
+  constructor(readonly source: OutboxEvent, private formatter: EventFormatter) {}
+
+  get seq() {
+    return this.source.seq;
+  }
+
+  get orderKey() {
+    const e = this.source;
+    if (e.kind === 'batch') return `batch:${e.resourceId}`;
+    return e.facts.batchId != null ? `batch:${e.facts.batchId}` : `run:${e.resourceId}`;
+  }
+
+  get event(): EventBridgeEvent {
+    return (this.made ??= this.formatter.build(this.source));
+  }
+
+  get json(): string {
+    return (this.text ??= JSON.stringify(this.event));
+  }
+}
+
+/** Members whose value is present, as strings (EventBridge's HealthOmics details are all strings). */
+function strings(members: Record<string, string | number | null | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(members)) if (v !== null && v !== undefined) out[k] = String(v);
+  return out;
+}
+
+/**
+ * Turns outbox rows into EventBridge events. An event's id is made of a secret of the store and the
+ * outbox sequence number, so a redelivered event keeps its id and ids never repeat.
+ */
+export class EventFormatter {
+  private idPrefix: string;
+
+  constructor(private region: string, idSecret: string) {
+    const h = createHash('sha256').update(idSecret).digest('hex');
+    this.idPrefix = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-`;
+  }
+
+  eventId(seq: number): string {
+    // UUID layout (version 4 and variant bits set, as EventBridge's ids have): 64 bits from the
+    // store's secret, so two data dirs never share an id, then the sequence number itself.
+    return `${this.idPrefix}${seq.toString(16).padStart(12, '0')}`;
+  }
+
+  format(e: OutboxEvent): FormattedEvent {
+    return new FormattedEvent(e, this);
+  }
+
+  build(e: OutboxEvent): EventBridgeEvent {
+    const ctx = { region: this.region, accountId: e.accountId };
+    const f = e.facts;
+    const time = new Date(e.at).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const base = { version: '0' as const, id: this.eventId(e.seq), source: 'aws.omics' as const, account: e.accountId, time, region: this.region };
+    if (e.kind === 'batch') {
+      const arn = arnOf(ctx, 'runBatch', e.resourceId);
+      const failed = e.status === 'FAILED' && f.failureReason != null;
+      const detail = strings({
+        omicsVersion: '1.0.0', arn, batchId: e.resourceId, status: e.status, uuid: f.uuid, batchName: f.name, totalRuns: f.totalRuns,
+        failureReason: failed ? failureCategory(String(f.failureReason)) : undefined,
+        failureMessage: failed ? (f.failureDetail ?? f.failureReason) : undefined,
+        successfulStartSubmissionCount: f.startOk, failedStartSubmissionCount: f.startFailed, pendingStartSubmissionCount: f.startPending,
+        pendingRunCount: f.pending, startingRunCount: f.starting, runningRunCount: f.running, stoppingRunCount: f.stopping,
+        completedRunCount: f.completed, failedRunCount: f.failed, cancelledRunCount: f.cancelled, deletedRunCount: f.deleted,
+        workflowId: f.workflowId, workflowArn: f.workflowId != null ? arnOf(ctx, 'workflow', f.workflowId) : undefined,
+        runCache: f.cacheId != null ? `arn:aws:omics:${this.region}:${e.accountId}:runCache/${f.cacheId}` : undefined,
+        runCacheBehavior: f.cacheId != null ? f.cacheBehavior : undefined,
+      });
+      return { ...base, 'detail-type': 'RunBatch Status Change', resources: [arn], detail };
+    }
+    const arn = arnOf(ctx, 'run', e.resourceId);
+    // The documented members (omicsVersion, arn, status), then omicsd's own: which batch entry made
+    // the run, and why it failed.
+    const detail = strings({
+      omicsVersion: '1.0.0', arn, status: e.status, runId: e.resourceId, runName: f.name, workflowId: f.workflowId, runGroupId: f.runGroupId,
+      batchId: f.batchId, runSettingId: f.runSettingId,
+      failureReason: e.status === 'FAILED' ? f.failureReason : undefined, statusMessage: e.status === 'FAILED' ? f.statusMessage : undefined,
+    });
+    return { ...base, 'detail-type': 'Run Status Change', resources: [arn], detail };
+  }
+}

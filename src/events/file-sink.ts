@@ -1,0 +1,42 @@
+import fs from 'node:fs/promises';
+import type { FormattedEvent } from './envelope.js';
+import type { EventSink } from './event-sink.js';
+
+/** The events file is rotated at this size: the full file becomes `<file>.1` (replacing the one before). */
+export const EVENTS_FILE_MAX_BYTES = 1024 ** 3;
+
+/**
+ * Appends each event as one JSON line to a file (`<data-dir>/events.ndjson` by default), written
+ * before the cursor moves past it. After a crash the last lines may appear twice, with the same ids.
+ * Like the store's commits (synchronous=NORMAL), the lines survive a crash of omicsd, not always a
+ * power loss. A 100,000-run batch writes about 140 MB; past 1 GiB the file is rotated.
+ */
+export class FileSink implements EventSink {
+  readonly name: string;
+  readonly durable = true;
+  private handle: fs.FileHandle | undefined;
+  private size = 0;
+
+  constructor(private file: string, private maxBytes = EVENTS_FILE_MAX_BYTES) {
+    this.name = `file:${file}`;
+  }
+
+  async deliver(events: FormattedEvent[]) {
+    const text = events.map((e) => `${e.json}\n`).join('');
+    if (this.handle && this.size > 0 && this.size + text.length > this.maxBytes) {
+      await this.close();
+      await fs.rename(this.file, `${this.file}.1`);
+    }
+    if (!this.handle) {
+      this.handle = await fs.open(this.file, 'a', 0o640);
+      this.size = (await this.handle.stat()).size;
+    }
+    await this.handle.write(text);
+    this.size += Buffer.byteLength(text);
+  }
+
+  async close() {
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import type { EventLoopShare } from '../domain/event-loop-share.js';
+import { Loop } from '../domain/loop.js';
+import type { EventTable } from '../store/store.js';
+import type { EventFormatter, FormattedEvent } from './envelope.js';
+import type { EventSink } from './event-sink.js';
+
+/** Events read from the outbox per step of a sink. */
+const READ_LIMIT = 500;
+/** Delivered events deleted per prune step: a bounded write, so commits of the API and the pipeline get in between. */
+const PRUNE_LIMIT = 5000;
+
+/**
+ * Moves events from the store's outbox to the sinks (docs/events.md). Each sink has its own loop and
+ * position, so a dead webhook holds up nothing but itself; a durable sink's position is committed
+ * after each delivered window. Events every sink has passed are deleted.
+ */
+export class OutboxRelay {
+  private loops: Loop[] = [];
+  private positions = new Map<string, number>();
+  private abort = new AbortController();
+  /** The last window read: sinks at the same position (the usual case) share one read and one formatting. */
+  private window: { from: number; events: FormattedEvent[] } | undefined;
+
+  constructor(
+    private events: EventTable,
+    private sinks: EventSink[],
+    private formatter: EventFormatter,
+    private share: EventLoopShare,
+    private log: Logger,
+    private pollMs = 250,
+  ) {}
+
+  async start() {
+    const durable = this.sinks.filter((s) => s.durable).map((s) => s.name);
+    const dropped = await this.events.dropCursorsExcept(durable);
+    if (dropped.length) this.log.info({ sinks: dropped }, `events: no longer delivered to ${dropped.join(', ')} (not configured)`);
+    const cursors = await this.events.cursors(durable);
+    // The others start at the newest event, whatever their past.
+    const newest = await this.events.newest();
+    for (const sink of this.sinks) this.positions.set(sink.name, sink.durable ? cursors.get(sink.name)! : newest);
+    for (const sink of this.sinks) this.loops.push(new Loop(`events:${sink.name}`, () => this.step(sink), this.share, this.log, this.pollMs));
+    this.loops.push(new Loop('events:prune', () => this.prune(), this.share, this.log, 2000));
+    for (const loop of this.loops) loop.start();
+  }
+
+  private async step(sink: EventSink): Promise<boolean> {
+    const from = this.positions.get(sink.name)!;
+    if (this.window?.from !== from || !this.window.events.length) {
+      this.window = { from, events: (await this.events.after(from, READ_LIMIT)).map((r) => this.formatter.format(r)) };
+    }
+    const rows = this.window.events;
+    if (!rows.length) return false;
+    try {
+      await sink.deliver(rows, this.abort.signal);
+    } catch (err) {
+      if (this.abort.signal.aborted) return false;
+      throw err;
+    }
+    const last = rows[rows.length - 1].seq;
+    if (sink.durable) await this.events.advance(sink.name, last);
+    this.positions.set(sink.name, last);
+    return rows.length === READ_LIMIT;
+  }
+
+  private async prune(): Promise<boolean> {
+    const upTo = Math.min(...this.positions.values());
+    if (!Number.isFinite(upTo)) return false;
+    return (await this.events.prune(upTo, PRUNE_LIMIT)) === PRUNE_LIMIT;
+  }
+
+  async stop() {
+    this.abort.abort();
+    await Promise.all(this.loops.map((l) => l.stop()));
+    for (const sink of this.sinks) await sink.close?.();
+  }
+}

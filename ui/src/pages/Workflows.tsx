@@ -1,0 +1,70 @@
+import { GetWorkflowCommand, ListWorkflowsCommand } from '@aws-sdk/client-omics';
+import { useState } from 'preact/hooks';
+import type { Clients } from '../api.js';
+import { ErrorLine, Pager, Status } from '../components/Status.js';
+import { when } from '../format.js';
+import { usePoll } from '../hooks.js';
+
+/** The account's workflows. */
+export function Workflows({ api }: { api: Clients }) {
+  const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
+  const page = usePoll(() => api.omics.send(new ListWorkflowsCommand({ maxResults: 50, startingToken: tokens[tokens.length - 1] })), [tokens.length], 5000);
+  return (
+    <section>
+      <h1>Workflows</h1>
+      <ErrorLine error={page.error} />
+      <div class="table-wrap">
+        <table>
+          <thead><tr><th>Workflow</th><th>Status</th><th>Type</th><th>Created</th></tr></thead>
+          <tbody>
+            {page.data?.items?.map((w) => (
+              <tr key={w.id}>
+                <td><a href={`#/workflows/${w.id}`}>{w.name ?? w.id}</a><div class="muted">{w.id}</div></td>
+                <td><Status value={w.status} /></td><td>{w.type}</td><td>{when(w.creationTime)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <Pager tokens={tokens} next={page.data?.nextToken} setTokens={setTokens} />
+    </section>
+  );
+}
+
+/** One workflow: its engine, digest and parameters. */
+export function WorkflowPage({ api, id }: { api: Clients; id: string }) {
+  const wf = usePoll(() => api.omics.send(new GetWorkflowCommand({ id })), [id], 5000);
+  const w = wf.data;
+  return (
+    <section>
+      <p><a href="#/workflows">← Workflows</a></p>
+      <ErrorLine error={wf.error} />
+      {w && (
+        <>
+          <h1>{w.name ?? `Workflow ${w.id}`} <Status value={w.status} /></h1>
+          {w.statusMessage && <p class="muted">{w.statusMessage}</p>}
+          <dl class="facts">
+            <dt>Id</dt><dd>{w.id}</dd>
+            <dt>Engine</dt><dd>{w.engine ?? '—'}</dd>
+            <dt>Main</dt><dd>{w.main ?? '—'}</dd>
+            <dt>Digest</dt><dd class="mono">{w.digest ?? '—'}</dd>
+            <dt>Created</dt><dd>{when(w.creationTime)}</dd>
+            {w.description && <><dt>Description</dt><dd>{w.description}</dd></>}
+          </dl>
+          <h2>Parameters</h2>
+          <div class="table-wrap">
+            <table>
+              <thead><tr><th>Name</th><th>Description</th><th>Optional</th></tr></thead>
+              <tbody>
+                {Object.entries(w.parameterTemplate ?? {}).map(([name, p]) => (
+                  <tr key={name}><td class="mono">{name}</td><td>{p.description ?? ''}</td><td>{p.optional ? 'yes' : 'no'}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <p><a class="button" href={`#/start/${w.id}`}>Start a batch of this workflow</a></p>
+        </>
+      )}
+    </section>
+  );
+}
