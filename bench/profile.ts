@@ -16,8 +16,8 @@ export interface Profile {
    */
   /** Slurm: `held` runs submitted as held jobs, beside `raw` bare sbatch calls; a `batch`-run CWL batch through Slurm and locally. */
   slurm: { held: number; raw: number; batch: number };
-  /** Events and metrics: a `runs`-run batch with and without events written, delivered to a webhook; `scrapes` of /metrics with the runs stored. */
-  observe: { runs: number; scrapes: number };
+  /** Events and metrics: a `runs`-run batch with and without events written, delivered to a webhook; `scrapes` of /metrics with `storedRuns` runs stored. */
+  observe: { runs: number; storedRuns: number; scrapes: number };
   soak: { seconds: number; clients: number; warmupSeconds: number; thinkMs: number; fileEverySeconds: number; fileEntries: [number, number]; rssEveryMs: number };
 }
 
@@ -32,7 +32,7 @@ export const FULL: Profile = {
   api: { connections: 32, seconds: 10, warmupSeconds: 2 },
   startup: { repeats: 5 },
   slurm: { held: 1000, raw: 1000, batch: 20 },
-  observe: { runs: 100_000, scrapes: 50 },
+  observe: { runs: 20_000, storedRuns: 100_000, scrapes: 50 },
   soak: { seconds: 600, clients: 50, warmupSeconds: 60, thinkMs: 100, fileEverySeconds: 90, fileEntries: [2000, 5000], rssEveryMs: 5000 },
 };
 
@@ -47,6 +47,6 @@ export const QUICK: Profile = {
   api: { connections: 32, seconds: 3, warmupSeconds: 1 },
   startup: { repeats: 2 },
   slurm: { held: 200, raw: 200, batch: 8 },
-  observe: { runs: 10_000, scrapes: 20 },
+  observe: { runs: 5_000, storedRuns: 10_000, scrapes: 20 },
   soak: { seconds: 15, clients: 8, warmupSeconds: 3, thinkMs: 100, fileEverySeconds: 60, fileEntries: [2000, 3000], rssEveryMs: 5000 },
 };

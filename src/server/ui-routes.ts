@@ -7,6 +7,17 @@ import { PUBLIC } from './ops-routes.js';
 /** Where `npm run build` puts the dashboard (vite's outDir), from this module in src/ or dist/. */
 export const UI_DIR = fileURLToPath(new URL('../../dist/ui/', import.meta.url));
 
+/**
+ * The dashboard loads only its own files and calls only this origin; no other site may frame it
+ * (clickjacking its cancel and delete buttons).
+ */
+const PAGE_HEADERS = {
+  'content-security-policy': "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
 /** What the dashboard must know before its first call (docs/dashboard.md). */
 export interface UiSettings {
   region: string;
@@ -40,6 +51,9 @@ export async function uiRoutes(app: FastifyInstance, settings: UiSettings) {
   await app.register(fastifyStatic, {
     root: UI_DIR, prefix: '/ui/', index: 'index.html', wildcard: true, serveDotFiles: false,
     // Built assets have content hashes in their names: they never change under the same name.
-    setHeaders: (res, file) => res.setHeader('cache-control', /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    setHeaders: (res, file) => {
+      for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
+      res.setHeader('cache-control', /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
   });
 }

@@ -14,7 +14,7 @@ import { waitBatchStatus } from '../support/batches.js';
 import { s3cp } from '../support/cli.js';
 import { ROLE } from '../support/client.js';
 import { allRuns } from '../support/lists.js';
-import { parsePrometheus, type Sample } from '../support/prometheus.js';
+import { parsePrometheus, prometheusSkip, type Sample } from '../support/prometheus.js';
 import { startServer, tempDir } from '../support/server.js';
 import { eventually } from '../support/wait.js';
 import { createWorkflow } from '../support/workflows.js';
@@ -38,7 +38,7 @@ const familyType = (m: Sample[], family: string) => m.find((s) => s.family === f
 
 const runsIn = async (c: OmicsClient, status: RunStatus) => (await allRuns(c, { status })).length;
 
-describe('metrics', () => {
+describe('metrics', { skip: prometheusSkip }, () => {
   test('every figure agrees with the API', async (t) => {
     const dir = tempDir();
     const dataDir = path.join(dir, 'data');

@@ -1,6 +1,11 @@
 // The metrics text parsed by the Prometheus project's own parser (prometheus_client for Python, from
 // Debian's python3-prometheus-client, which .ci/run installs), not by a parser of ours.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** The `skip` option of the metrics tests: never in CI (there they must run), else when the parser is missing. */
+export const prometheusSkip: false | string = process.env.CI ? false
+  : spawnSync('/usr/bin/python3', ['-c', 'import prometheus_client']).status === 0 ? false
+    : 'the Prometheus parser is not installed: apt-get install python3-prometheus-client (CI installs it)';
 
 export interface Sample {
   family: string;

@@ -42,8 +42,12 @@ describe('dashboard', { skip: browserSkip || needs('cwltool') }, () => {
   test('a batch started from the form is watched to PROCESSED; its failed run shows its reason and engine log', async () => {
     const wf = await createWorkflow(server.client, { name: 'per-sample', definitionZip: sampleTool, engine: 'CWL' });
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(server.url, { waitUntil: 'networkidle' });
+    const problems: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (err) => problems.push(err.message));
+    const first = await page.goto(server.url, { waitUntil: 'networkidle' });
     assert.match(page.url(), /\/ui\/$/, 'a browser at / is sent to the dashboard');
+    assert.match(first!.headers()['content-security-policy'] ?? '', /default-src 'self'.*frame-ancestors 'none'/, 'the page is served with its CSP');
     await page.getByRole('link', { name: 'Start a batch' }).first().click();
     await page.fill('input[name=batchName]', 'cohort-ui');
     await page.selectOption('select[name=workflowId]', wf);
@@ -57,6 +61,9 @@ describe('dashboard', { skip: browserSkip || needs('cwltool') }, () => {
     // The page follows the batch by itself: no reload.
     await page.locator('h1 .status', { hasText: 'PROCESSED' }).waitFor({ timeout: 180_000 });
     await page.locator('[data-reason]', { hasText: 'run' }).waitFor();
+    // The run table follows the batch: every run in its final status.
+    await page.locator('tr[data-run] .status', { hasText: 'FAILED' }).waitFor();
+    assert.deepEqual((await page.locator('tr[data-run] .status').allInnerTexts()).sort(), ['COMPLETED', 'COMPLETED', 'FAILED']);
     await screenshot(page, 'batch-processed');
     const runs = page.getByRole('group', { name: 'runs' });
     assert.match(await runs.innerText(), /completed 2[\s\S]*failed 1/);
@@ -71,6 +78,7 @@ describe('dashboard', { skip: browserSkip || needs('cwltool') }, () => {
     assert.match(await failure.innerText(), /\S/, 'the failure reason is shown');
     await page.locator('[data-testid=engine-log]', { hasText: 'sample bad is unusable' }).waitFor({ timeout: 30_000 });
     await screenshot(page, 'failed-run');
+    assert.deepEqual(problems, [], 'no script error and nothing the CSP refused');
     await page.close();
   });
 

@@ -44,7 +44,7 @@ export function BatchPage({ api, id }: { api: Clients; id: string }) {
           </header>
           <Summary b={b} />
           <FailureReasons api={api} batch={b} />
-          <BatchRuns api={api} batchId={id} />
+          <BatchRuns api={api} batchId={id} progress={`${b.status}:${finishedRuns(b)}:${b.submissionSummary?.successfulStartSubmissionCount ?? 0}`} />
         </>
       )}
     </section>
@@ -150,8 +150,12 @@ function FailureReasons({ api, batch }: { api: Clients; batch: Batch }) {
 
 const RUN_STATUSES = ['PENDING', 'STARTING', 'RUNNING', 'STOPPING', 'COMPLETED', 'FAILED', 'CANCELLED'];
 
-/** The batch's runs (ListRuns by batch and status) or its submissions (ListRunsInBatch and its filters), a page at a time. */
-function BatchRuns({ api, batchId }: { api: Clients; batchId: string }) {
+/**
+ * The batch's runs (ListRuns by batch and status) or its submissions (ListRunsInBatch and its
+ * filters), a page at a time; read again at once when the batch's `progress` moves, so the table
+ * never shows a run as running in a batch already PROCESSED.
+ */
+function BatchRuns({ api, batchId, progress }: { api: Clients; batchId: string; progress: string }) {
   const [tab, setTab] = useState<'runs' | 'submissions'>('runs');
   const [status, setStatus] = useState('');
   const [submissionStatus, setSubmissionStatus] = useState('');
@@ -167,7 +171,7 @@ function BatchRuns({ api, batchId }: { api: Clients; batchId: string }) {
       batchId, submissionStatus: (submissionStatus || undefined) as SubmissionStatus | undefined, runSettingId: runSettingId || undefined, maxItems: 50, startingToken: token,
     }));
     return { runs: [], entries: out.runs ?? [], next: out.nextToken };
-  }, [batchId, tab, status, submissionStatus, runSettingId, tokens.length], 3000);
+  }, [batchId, tab, status, submissionStatus, runSettingId, tokens.length, progress], 3000);
   const reset = (f: () => void) => {
     f();
     setTokens([undefined]);
