@@ -32,6 +32,8 @@ import { buildApp } from './server/app.js';
 import { assertCanListen } from './server/port-check.js';
 import { prepareSecurity, type EdgeSecurity } from './server/security.js';
 import { openStore } from './store/open-store.js';
+import type { Store } from './store/store.js';
+import type { Services } from './api/route.js';
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -88,8 +90,38 @@ export class OmicsService {
     const workflows = new WorkflowService(store, objects, log, bucketScope);
     const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, buckets, maxRuns: config.maxRuns, share, log, telemetry: metrics });
     const relay = new OutboxRelay(store.events, eventSinks(config, metrics, share, log), new EventFormatter(config.region, await store.getSecret('event-ids', () => randomBytes(32).toString('hex'))), share, log);
-    await relay.start();
     const batches = new BatchService(store, objects, pipeline, log, bucketScope);
+    const stopWorkers = async () => {
+      await pipeline.stop();
+      await scheduler!.stop();
+      await executor.close();
+      await applier.flush();
+      await relay.stop();
+      await objects.close();
+      await store.close();
+    };
+    try {
+      return await OmicsService.run({ config, log, security, store, metrics, relay, workflows, executor, pipeline, scheduler, services: {
+        config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens,
+      }, stopWorkers: async () => {
+        await stopWorkers();
+        releaseLock();
+      } });
+    } catch (err) {
+      // Whatever started before the failure stops again: nothing runs on after a failed start.
+      await stopWorkers().catch((stopErr) => log.warn({ err: stopErr }, 'stopping after a failed start'));
+      throw err;
+    }
+  }
+
+  /** Recovers, starts the background work and listens; a failure leaves stopping to the caller. */
+  private static async run(parts: {
+    config: Config; log: Logger; security: EdgeSecurity; store: Store; metrics: ServiceMetrics; relay: OutboxRelay; workflows: WorkflowService;
+    executor: Executor; pipeline: BatchPipeline; scheduler: Scheduler; services: Omit<Services, 'baseUrl'>; stopWorkers: () => Promise<void>;
+  }): Promise<OmicsService> {
+    const { config, log, security, store, metrics, relay, workflows, executor, pipeline, scheduler } = parts;
+    await relay.start();
+    metrics.sinkBacklog = () => relay.backlog();
 
     await workflows.recover();
     const active = await store.runs.listInStatus(ACTIVE_RUN_STATUSES);
@@ -101,9 +133,7 @@ export class OmicsService {
     scheduler.start();
 
     let url = '';
-    const services = {
-      config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens, baseUrl: () => url,
-    };
+    const services: Services = { ...parts.services, baseUrl: () => url };
     const app = buildApp(services, log, security, {
       sources: {
         version: VERSION,
@@ -123,21 +153,7 @@ export class OmicsService {
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${host}:${port}`;
     log.info({ dataDir: path.resolve(config.dataDir), executor: executor.name }, 'omicsd started');
-    return new OmicsService(url, {
-      app,
-      security,
-      log,
-      stopWorkers: async () => {
-        await pipeline.stop();
-        await scheduler!.stop();
-        await executor.close();
-        await applier.flush();
-        await relay.stop();
-        await objects.close();
-        await store.close();
-        releaseLock();
-      },
-    });
+    return new OmicsService(url, { app, security, log, stopWorkers: parts.stopWorkers });
   }
 
   /** SIGHUP: re-reads the --credentials file; a bad file keeps the keys in use (docs/security.md). */

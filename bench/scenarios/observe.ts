@@ -33,13 +33,19 @@ async function receiver() {
   };
 }
 
-/** Lines of the server's events file so far. */
+/** Lines of the server's events file. */
 function eventsWritten(dataDir: string): number {
   try {
     return fs.readFileSync(path.join(dataDir, 'events.ndjson'), 'utf8').split('\n').length - 1;
   } catch {
     return 0;
   }
+}
+
+/** The server's own count of events each sink has still to take (omicsd_event_sink_backlog). */
+async function sinkBacklog(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return [...text.matchAll(/^omicsd_event_sink_backlog\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
 /** One batch of `n` simulated runs to PROCESSED with `args`; calls `during` with the server before it stops. */
@@ -96,14 +102,11 @@ export async function observe(p: Profile) {
   const hook = await receiver();
   try {
     let made = 0;
-    const loud = await batch(n, ['--event-webhook', hook.url], async (_server, written) => {
-      // Done when the webhook has every event the events file has, and no more come.
-      const deadline = Date.now() + Math.max(120_000, n * 10);
-      for (let quietFor = 0; quietFor < 1000 && Date.now() < deadline; quietFor += 100) {
-        made = written();
-        if (hook.counts().events < made || made === 0) quietFor = -100;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    const loud = await batch(n, ['--event-webhook', hook.url], async (server, written) => {
+      // Done when no sink has an event left to take (the batch is PROCESSED: no more are made).
+      const deadline = Date.now() + Math.max(300_000, n * 30);
+      while ((await sinkBacklog(server.url)) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+      made = written();
     });
     const c = hook.counts();
     const delivered = { events: c.events, seconds: (c.lastAt - loud.started) / 1000 };

@@ -1,5 +1,5 @@
 /**
- * What the domain tells the metrics (docs/operations.md, "Metrics") as it happens; figures that the
+ * What the domain tells the metrics (docs/operations.md, "Health and metrics") as it happens; figures that the
  * store or the event stream already hold are read there instead.
  */
 export interface Telemetry {

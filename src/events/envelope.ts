@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { failureCategory } from '../domain/batches/ingest.js';
 import { arnOf } from '../domain/ids.js';
 import type { OutboxEvent } from '../store/store.js';
@@ -53,21 +53,19 @@ function strings(members: Record<string, string | number | null | undefined>): R
 }
 
 /**
- * Turns outbox rows into EventBridge events. An event's id is made of a secret of the store and the
- * outbox sequence number, so a redelivered event keeps its id and ids never repeat.
+ * Turns outbox rows into EventBridge events.
  */
 export class EventFormatter {
-  private idPrefix: string;
+  constructor(private region: string, private idSecret: string) {}
 
-  constructor(private region: string, idSecret: string) {
-    const h = createHash('sha256').update(idSecret).digest('hex');
-    this.idPrefix = `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-`;
-  }
-
-  eventId(seq: number): string {
-    // UUID layout (version 4 and variant bits set, as EventBridge's ids have): 64 bits from the
-    // store's secret, so two data dirs never share an id, then the sequence number itself.
-    return `${this.idPrefix}${seq.toString(16).padStart(12, '0')}`;
+  /**
+   * An HMAC of what the event is (its place in the outbox, resource, status and time) under the
+   * store's secret, in UUID v4 layout: a redelivered event keeps its id, and an event that took the
+   * place of one lost with the last commits before a power loss gets another.
+   */
+  eventId(e: Pick<OutboxEvent, 'seq' | 'kind' | 'resourceId' | 'status' | 'at'>): string {
+    const h = createHmac('sha256', this.idSecret).update(`${e.seq}:${e.kind}:${e.resourceId}:${e.status}:${e.at}`).digest('hex');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
   }
 
   format(e: OutboxEvent): FormattedEvent {
@@ -78,7 +76,7 @@ export class EventFormatter {
     const ctx = { region: this.region, accountId: e.accountId };
     const f = e.facts;
     const time = new Date(e.at).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const base = { version: '0' as const, id: this.eventId(e.seq), source: 'aws.omics' as const, account: e.accountId, time, region: this.region };
+    const base = { version: '0' as const, id: this.eventId(e), source: 'aws.omics' as const, account: e.accountId, time, region: this.region };
     if (e.kind === 'batch') {
       const arn = arnOf(ctx, 'runBatch', e.resourceId);
       const failed = e.status === 'FAILED' && f.failureReason != null;

@@ -63,6 +63,12 @@ export class OutboxRelay {
     return rows.length === READ_LIMIT;
   }
 
+  /** How many events each durable sink has still to take (a dead webhook's grows). */
+  async backlog(): Promise<Map<string, number>> {
+    const newest = await this.events.newest();
+    return new Map(this.sinks.filter((s) => s.durable).map((s) => [s.name, Math.max(0, newest - (this.positions.get(s.name) ?? newest))]));
+  }
+
   private async prune(): Promise<boolean> {
     const upTo = Math.min(...this.positions.values());
     if (!Number.isFinite(upTo)) return false;

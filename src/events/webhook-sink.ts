@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { FormattedEvent } from './envelope.js';
@@ -42,9 +42,14 @@ export class WebhookSink implements EventSink {
   readonly name: string;
   readonly durable = true;
   private failing = false;
+  /** The URL as logs and metrics show it: a token in its user part or query stays out of them. */
+  private shown: string;
 
   constructor(private o: WebhookOptions, private log: Logger, private onAttempt: (ok: boolean) => void = () => {}) {
-    this.name = `webhook:${o.url}`;
+    const u = new URL(o.url);
+    this.shown = `${u.origin}${u.pathname}`;
+    // Two URLs that differ only in what is hidden keep positions of their own.
+    this.name = `webhook:${this.shown}#${createHash('sha256').update(o.url).digest('hex').slice(0, 8)}`;
   }
 
   async deliver(events: FormattedEvent[], signal: AbortSignal) {
@@ -70,15 +75,15 @@ export class WebhookSink implements EventSink {
       const problem = await this.attempt(e, body, signal);
       this.onAttempt(problem === undefined);
       if (problem === undefined) {
-        if (this.failing) this.log.info({ webhook: this.o.url }, `events: ${this.o.url} answers again`);
+        if (this.failing) this.log.info({ webhook: this.shown }, `events: ${this.shown} answers again`);
         this.failing = false;
         return;
       }
       // One warning when a receiver starts failing, then quiet retries at debug level.
       const level = this.failing ? 'debug' : 'warn';
       this.failing = true;
-      this.log[level]({ webhook: this.o.url, eventId: e.event.id, attempt, problem },
-        `events: ${this.o.url} did not take event ${e.event.id} (${problem}); retrying in ${Math.round(delay)} ms`);
+      this.log[level]({ webhook: this.shown, eventId: e.event.id, attempt, problem },
+        `events: ${this.shown} did not take event ${e.event.id} (${problem}); retrying in ${Math.round(delay)} ms`);
       await sleep(delay * (0.8 + Math.random() * 0.4), undefined, { signal });
       delay = Math.min(delay * 2, this.o.maxBackoffMs ?? 30_000);
     }

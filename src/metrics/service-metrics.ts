@@ -8,7 +8,7 @@ import type { StatsTable } from '../store/store.js';
 const FINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /**
- * omicsd's Prometheus metrics (docs/operations.md, "Metrics"). A scrape reads a few rows the store
+ * omicsd's Prometheus metrics (docs/operations.md, "Health and metrics"). A scrape reads a few rows the store
  * keeps current (status counts, the submission backlog), never the runs themselves; run creations
  * and durations come from the event stream, as an in-process sink of the outbox relay.
  */
@@ -22,6 +22,8 @@ export class ServiceMetrics implements Telemetry, EventSink {
   private throttled: Counter<'source'>;
   private ingestBytes: Counter;
   private webhookAttempts: Counter<'result'>;
+  /** The outbox relay's backlog per sink, once it is running. */
+  sinkBacklog: (() => Promise<Map<string, number>>) | undefined;
 
   constructor(stats: StatsTable) {
     const registers = [this.registry];
@@ -34,7 +36,7 @@ export class ServiceMetrics implements Telemetry, EventSink {
         for (const [status, n] of counts) this.set({ status }, n);
       },
     });
-    byStatus('omicsd_runs', 'Runs stored, by status (DELETED ones included until they are purged)', 'run');
+    byStatus('omicsd_runs', 'Runs stored, by status (deleted runs are kept as DELETED)', 'run');
     byStatus('omicsd_batches', 'Batches stored, by status', 'batch');
     new Gauge({
       name: 'omicsd_batch_submission_backlog', help: 'Batch entries accepted but not yet submitted as runs, over all submitting batches', registers,
@@ -56,6 +58,15 @@ export class ServiceMetrics implements Telemetry, EventSink {
       labelNames: ['source'], registers,
     });
     this.ingestBytes = new Counter({ name: 'omicsd_batch_ingest_bytes_total', help: 'Bytes of run settings read while ingesting batches', registers });
+    const metrics = this;
+    new Gauge({
+      name: 'omicsd_event_sink_backlog', help: 'Events made but not yet taken by a sink (the events file, each webhook); they stay in the store until taken',
+      labelNames: ['sink'], registers,
+      async collect() {
+        this.reset();
+        for (const [sink, n] of (await metrics.sinkBacklog?.()) ?? []) this.set({ sink }, n);
+      },
+    });
     this.webhookAttempts = new Counter({ name: 'omicsd_event_webhook_attempts_total', help: 'Event POSTs to webhooks, by result (delivered, failed)', labelNames: ['result'], registers });
   }
 

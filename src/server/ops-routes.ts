@@ -26,7 +26,7 @@ export function opsRoutes(app: FastifyInstance, ops: OpsSources) {
     try {
       checks = await ops.readiness();
     } catch (err) {
-      checks = { store: (err as Error).message };
+      checks = { store: `the store does not answer: ${(err as Error).message}`, recovery: undefined };
     }
     const failing = Object.entries(checks).filter(([, problem]) => problem !== undefined);
     return reply.code(failing.length ? 503 : 200).header('cache-control', 'no-store').send({

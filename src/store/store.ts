@@ -142,7 +142,7 @@ export interface StatsTable {
   statusCounts(kind: 'run' | 'batch'): Promise<Map<string, number>>;
   /** Batch entries accepted but not yet submitted, over every batch. */
   submissionBacklog(): Promise<number>;
-  /** A trivial read: the store answers. */
+  /** A small read of the database: the store answers. */
   ping(): Promise<void>;
 }
 

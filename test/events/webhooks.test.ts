@@ -64,6 +64,12 @@ function assertBatchStream(events: Delivery['event'][], batchId: string, runs: n
   assert.ok(events.every((e) => e.detail.batchId === batchId));
 }
 
+/** What omicsd_event_sink_backlog says the webhook sinks have still to take. */
+async function webhookBacklog(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return [...text.matchAll(/^omicsd_event_sink_backlog\{sink="webhook:[^"]*"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+}
+
 const fileEvents = (dataDir: string) => fs.readFileSync(path.join(dataDir, 'events.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Delivery['event']);
 
 describe('events to webhooks', () => {
@@ -140,6 +146,8 @@ describe('events to webhooks', () => {
     const batchId = await startBatch(server.client, 4);
     await waitBatchStatus(server.client, batchId, ['PROCESSED'], 30_000);
     await eventually(() => /did not take event/.test(server.stderr()), 15_000, 'omicsd to report the webhook failing');
+    const waiting = await webhookBacklog(server.url);
+    assert.ok(waiting >= 4 * 5 + 5, `the metrics show the events the webhook has still to take (${waiting})`);
     await server.kill();
     await hook.listen();
     server = await startServer(['--event-webhook', hook.url], dataDir);
@@ -149,6 +157,7 @@ describe('events to webhooks', () => {
       return e.some((x) => x.detail.status === 'PROCESSED' && x['detail-type'] === 'RunBatch Status Change') && e;
     }, 60_000, 'the events held while the receiver was down');
     assertBatchStream(events, batchId, 4);
+    await eventually(async () => (await webhookBacklog(server.url)) === 0, 10_000, 'the webhook\'s backlog to drain');
     const bodies = new Map<string, string>();
     for (const d of hook.deliveries) {
       const prior = bodies.get(d.event.id);

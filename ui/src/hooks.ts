@@ -3,6 +3,8 @@ import { errorText } from './api.js';
 
 export interface Polled<T> {
   data?: T;
+  /** Whether `data` was read with the current `deps` (until then it is the previous answer, shown meanwhile). */
+  current: boolean;
   error?: string;
   /** Read again now (after an action). */
   refresh: () => void;
@@ -13,17 +15,18 @@ export interface Polled<T> {
  * shows its error and is tried again at the next tick. `deps` start it over.
  */
 export function usePoll<T>(load: () => Promise<T>, deps: unknown[], everyMs = 2000): Polled<T> {
-  const [state, setState] = useState<{ data?: T; error?: string }>({});
+  const [state, setState] = useState<{ data?: T; error?: string; key?: string }>({});
   const [tick, setTick] = useState(0);
   const loader = useRef(load);
   loader.current = load;
+  const key = JSON.stringify(deps);
   useEffect(() => {
     let live = true;
     let timer: number | undefined;
     const run = async () => {
       try {
         const data = await loader.current();
-        if (live) setState({ data, error: undefined });
+        if (live) setState({ data, error: undefined, key });
       } catch (err) {
         if (live) setState((s) => ({ ...s, error: errorText(err) }));
       }
@@ -35,7 +38,7 @@ export function usePoll<T>(load: () => Promise<T>, deps: unknown[], everyMs = 20
       window.clearTimeout(timer);
     };
   }, [...deps, tick]);
-  return { ...state, refresh: () => setTick((t) => t + 1) };
+  return { data: state.data, error: state.error, current: state.key === key, refresh: () => setTick((t) => t + 1) };
 }
 
 /** The hash route (`#/batches/123`) as its parts, kept current. */

@@ -34,9 +34,9 @@ function App() {
       </nav>
       <main>
         {!signedIn ? <SignIn settings={settings} onKey={setKey} />
-          : section === 'batches' && id ? <BatchPage api={api} id={id} />
-            : section === 'runs' && id ? <RunPage api={api} id={id} />
-              : section === 'workflows' && id ? <WorkflowPage api={api} id={id} />
+          : section === 'batches' && id ? <BatchPage key={id} api={api} id={id} />
+            : section === 'runs' && id ? <RunPage key={id} api={api} id={id} />
+              : section === 'workflows' && id ? <WorkflowPage key={id} api={api} id={id} />
                 : section === 'workflows' ? <Workflows api={api} />
                   : section === 'start' ? <StartBatch api={api} workflowId={id} />
                     : <Batches api={api} />}

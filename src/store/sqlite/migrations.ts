@@ -245,10 +245,10 @@ END;
 
 -- The event outbox (docs/events.md): one row per status change, committed with the change itself,
 -- so no path that writes a status can skip its event and a crash loses none. seq is the order of
--- commits; the newest row is never pruned, so a seq (and the event id made from it) never comes
--- back. A batch event holds what the batch was at the change (facts); a run event only names the
+-- commits; the newest row is never pruned, so a seq is not handed out twice (unless a power loss
+-- undoes the last commits: event ids also hash what the event is). A batch event holds what the batch was at the change (facts); a run event only names the
 -- run, whose members are read when it is delivered: a per-run row stays small, because a batch
--- writes four of them per run.
+-- writes three to five of them per run.
 CREATE TABLE events (
   seq INTEGER PRIMARY KEY,
   kind TEXT NOT NULL,

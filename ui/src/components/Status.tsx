@@ -4,7 +4,10 @@ export const Status = ({ value }: { value?: string }) => <span class={`status s-
 /** An error line, when there is one. */
 export const ErrorLine = ({ error }: { error?: string }) => (error ? <p class="error" role="alert">{error}</p> : null);
 
-/** Previous / next for a list paged by tokens: `tokens` holds the token of each page seen so far. */
+/**
+ * Previous / next for a list paged by tokens: `tokens` holds the token of each page seen so far;
+ * `next` is the token the page now shown gave (undefined while that page is still being read).
+ */
 export function Pager({ tokens, next, setTokens }: { tokens: (string | undefined)[]; next?: string; setTokens: (t: (string | undefined)[]) => void }) {
   return (
     <div class="pager">

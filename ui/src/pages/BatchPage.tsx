@@ -1,8 +1,8 @@
 import {
   CancelRunBatchCommand, DeleteBatchCommand, DeleteRunBatchCommand, GetBatchCommand, GetRunCommand, ListRunsCommand, ListRunsInBatchCommand,
-  type GetBatchCommandOutput, type RunStatus, type SubmissionStatus,
+  type GetBatchCommandOutput, type GetRunCommandOutput, type RunStatus, type SubmissionStatus,
 } from '@aws-sdk/client-omics';
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Clients } from '../api.js';
 import { ConfirmButton } from '../components/Confirm.js';
 import { ErrorLine, Pager, Status } from '../components/Status.js';
@@ -116,29 +116,47 @@ const group = (items: { reason: string; message?: string; runId?: string }[]): R
   return [...by.values()].sort((a, b) => b.count - a.count);
 };
 
-/** The failed submissions and the failed runs (the first 100 of each), grouped by their reason. */
+/**
+ * The failed submissions and the failed runs (the first 100 of each), grouped by their reason: read
+ * when the counts of failures change, at most every 10 s; a failed run is read once (it stays failed).
+ */
 function FailureReasons({ api, batch }: { api: Clients; batch: Batch }) {
   const failedSubmissions = batch.submissionSummary?.failedStartSubmissionCount ?? 0;
   const failedRuns = batch.runSummary?.failedRunCount ?? 0;
+  const counts = `${failedSubmissions}:${failedRuns}`;
+  const seen = useRef({ counts: '', at: 0 });
+  const runsRead = useRef(new Map<string, GetRunCommandOutput>());
   const groups = usePoll(async () => {
+    if (seen.current.counts === counts || Date.now() - seen.current.at < 10_000) return undefined;
     const submissions = failedSubmissions
       ? (await api.omics.send(new ListRunsInBatchCommand({ batchId: batch.id!, submissionStatus: 'FAILED', maxItems: 100 }))).runs ?? [] : [];
     const runs = failedRuns ? (await api.omics.send(new ListRunsCommand({ batchId: batch.id!, status: 'FAILED', maxResults: 100 }))).items ?? [] : [];
-    const details = await Promise.all(runs.map((r) => api.omics.send(new GetRunCommand({ id: r.id! }))));
+    const details = await Promise.all(runs.map(async (r) => {
+      const known = runsRead.current.get(r.id!);
+      if (known) return known;
+      const run = await api.omics.send(new GetRunCommand({ id: r.id! }));
+      runsRead.current.set(r.id!, run);
+      return run;
+    }));
+    seen.current = { counts, at: Date.now() };
     return {
       submissions: group(submissions.map((s) => ({ reason: s.submissionFailureReason ?? 'unknown', message: s.submissionFailureMessage }))),
       runs: group(details.map((r) => ({ reason: r.failureReason ?? 'unknown', message: r.statusMessage, runId: r.id }))),
     };
-  }, [batch.id, failedSubmissions, failedRuns], 0);
+  }, [batch.id], 2000);
+  const [shown, setShown] = useState<typeof groups.data>();
+  useEffect(() => {
+    if (groups.data) setShown(groups.data);
+  }, [groups.data]);
   if (!failedSubmissions && !failedRuns) return null;
   return (
     <div class="failures">
       <h2>Failure reasons</h2>
       <ErrorLine error={groups.error} />
-      {groups.data?.submissions.map((g) => (
+      {shown?.submissions.map((g) => (
         <p key={`s-${g.reason}`} class="reason" data-reason={g.reason}><b>{count(g.count)} × submission {g.reason}</b>{g.example && <span class="muted"> — {g.example}</span>}</p>
       ))}
-      {groups.data?.runs.map((g) => (
+      {shown?.runs.map((g) => (
         <p key={`r-${g.reason}`} class="reason" data-reason={g.reason}>
           <b>{count(g.count)} × run {g.reason}</b>{g.example && <span class="muted"> — {g.example}</span>}
           {' '}{g.runs.map((r) => <a key={r} class="chip" href={`#/runs/${r}`}>{r}</a>)}
@@ -171,7 +189,7 @@ function BatchRuns({ api, batchId, progress }: { api: Clients; batchId: string; 
       batchId, submissionStatus: (submissionStatus || undefined) as SubmissionStatus | undefined, runSettingId: runSettingId || undefined, maxItems: 50, startingToken: token,
     }));
     return { runs: [], entries: out.runs ?? [], next: out.nextToken };
-  }, [batchId, tab, status, submissionStatus, runSettingId, tokens.length, progress], 3000);
+  }, [batchId, tab, status, submissionStatus, runSettingId, tokens.join(' '), progress], 3000);
   const reset = (f: () => void) => {
     f();
     setTokens([undefined]);
@@ -224,7 +242,7 @@ function BatchRuns({ api, batchId, progress }: { api: Clients; batchId: string; 
           </table>
         )}
       </div>
-      <Pager tokens={tokens} next={page.data?.next} setTokens={setTokens} />
+      <Pager tokens={tokens} next={page.current ? page.data?.next : undefined} setTokens={setTokens} />
     </div>
   );
 }

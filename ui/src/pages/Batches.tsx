@@ -19,7 +19,7 @@ export function Batches({ api }: { api: Clients }) {
     }));
     const batches = await Promise.all((list.items ?? []).map((b) => api.omics.send(new GetBatchCommand({ batchId: b.id! }))));
     return { batches, next: list.nextToken };
-  }, [status, name, tokens.length], 3000);
+  }, [status, name, tokens.join(' ')], 3000);
   const filter = (f: () => void) => {
     f();
     setTokens([undefined]);
@@ -55,7 +55,7 @@ export function Batches({ api }: { api: Clients }) {
           </tbody>
         </table>
       </div>
-      <Pager tokens={tokens} next={page.data?.next} setTokens={setTokens} />
+      <Pager tokens={tokens} next={page.current ? page.data?.next : undefined} setTokens={setTokens} />
     </section>
   );
 }

@@ -82,10 +82,13 @@ function Tasks({ api, id, active }: { api: Clients; id: string; active: boolean 
   );
 }
 
-/** The engine's log from the head, read on while the run is active. */
+/**
+ * The engine's log from the head, read on while the run is active. One read at a time: a read still
+ * going when the next starts (the run just ended) is dropped, so no line is shown twice.
+ */
 function EngineLog({ api, stream, active }: { api: Clients; stream?: string; active: boolean }) {
-  const read = useRef<{ token?: string; lines: string[] }>({ lines: [] });
-  const log = usePoll(async () => {
+  const read = useRef<{ token?: string; lines: string[]; busy?: Promise<string[]> }>({ lines: [] });
+  const readMore = async (): Promise<string[]> => {
     if (!stream) return read.current.lines;
     for (;;) {
       let page;
@@ -102,6 +105,13 @@ function EngineLog({ api, stream, active }: { api: Clients; stream?: string; act
       read.current.token = page.nextForwardToken;
     }
     return [...read.current.lines];
+  };
+  const log = usePoll(async () => {
+    const r = read.current;
+    r.busy ??= readMore().finally(() => {
+      r.busy = undefined;
+    });
+    return r.busy;
   }, [stream, active], active ? 3000 : 0);
   // The end of a log is where a run's trouble shows: keep it in view as lines arrive.
   const box = useRef<HTMLPreElement>(null);

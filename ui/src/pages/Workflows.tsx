@@ -8,7 +8,7 @@ import { usePoll } from '../hooks.js';
 /** The account's workflows. */
 export function Workflows({ api }: { api: Clients }) {
   const [tokens, setTokens] = useState<(string | undefined)[]>([undefined]);
-  const page = usePoll(() => api.omics.send(new ListWorkflowsCommand({ maxResults: 50, startingToken: tokens[tokens.length - 1] })), [tokens.length], 5000);
+  const page = usePoll(() => api.omics.send(new ListWorkflowsCommand({ maxResults: 50, startingToken: tokens[tokens.length - 1] })), [tokens.join(' ')], 5000);
   return (
     <section>
       <h1>Workflows</h1>
@@ -26,7 +26,7 @@ export function Workflows({ api }: { api: Clients }) {
           </tbody>
         </table>
       </div>
-      <Pager tokens={tokens} next={page.data?.nextToken} setTokens={setTokens} />
+      <Pager tokens={tokens} next={page.current ? page.data?.nextToken : undefined} setTokens={setTokens} />
     </section>
   );
 }
