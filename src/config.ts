@@ -45,6 +45,8 @@ export interface Config {
   eventWebhookSecret?: string;
   /** `--events-file`: where events are appended as JSON lines (default `<data dir>/events.ndjson`); null = nowhere (`--no-events-file`). */
   eventsFile?: string | null;
+  /** `--link-expiry`: seconds a presigned definition or readme link works (docs/workflows.md). */
+  linkExpirySeconds: number;
 }
 
 export function defaultConfig(given: Partial<Config> = {}): Config {
@@ -74,6 +76,7 @@ export function defaultConfig(given: Partial<Config> = {}): Config {
     apiRate: 1000,
     slurm: { submitRate: 10, pollMs: 5000 },
     eventWebhooks: [],
+    linkExpirySeconds: 900,
     ...overrides,
   };
 }

@@ -16,6 +16,12 @@ import { Scheduler } from './domain/runs/scheduler.js';
 import { TagService } from './domain/tag-service.js';
 import { AccountBuckets } from './domain/token-bucket.js';
 import { WorkflowService } from './domain/workflows/workflow-service.js';
+import { WorkflowVersionService } from './domain/workflows/version-service.js';
+import { RunCacheService } from './domain/caches/run-cache-service.js';
+import { ConfigurationService } from './domain/configurations/configuration-service.js';
+import { ShareService } from './domain/shares/share-service.js';
+import { LinkSigner } from './api/links.js';
+import { parseS3Uri } from './objectstore/object-store.js';
 import type { Executor } from './executors/executor.js';
 import { createLocalExecutor } from './executors/local/index.js';
 import { SimulatedExecutor } from './executors/simulated.js';
@@ -76,7 +82,7 @@ export class OmicsService {
     }, share);
     logBatchLifecycle(store, log);
     const engineOptions = {
-      reporter: applier, workflows: store.workflows, objects, dataDir: config.dataDir, engines: config.engines, log,
+      reporter: applier, workflows: store.workflows, versions: store.versions, caches: store.runCaches, objects, dataDir: config.dataDir, engines: config.engines, log,
       unsafeRunToolsUnsandboxed: config.unsafeRunToolsUnsandboxed, sandboxReadOnly: config.localInputRoots,
     };
     const executor: Executor = config.executor === 'local' ? createLocalExecutor(engineOptions)
@@ -88,6 +94,7 @@ export class OmicsService {
     const bucketScope = (account: string) => security.credentials?.bucketsOf(account);
     const runs = new RunService(store, config, buckets, scheduler, executor, bucketScope, metrics);
     const workflows = new WorkflowService(store, objects, log, bucketScope);
+    const versions = new WorkflowVersionService(store, objects, log, bucketScope);
     const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, buckets, maxRuns: config.maxRuns, share, log, telemetry: metrics });
     const relay = new OutboxRelay(store.events, eventSinks(config, metrics, share, log), new EventFormatter(config.region, await store.getSecret('event-ids', () => randomBytes(32).toString('hex'))), share, log);
     const batches = new BatchService(store, objects, pipeline, log, bucketScope);
@@ -101,8 +108,12 @@ export class OmicsService {
       await store.close();
     };
     try {
-      return await OmicsService.run({ config, log, security, store, metrics, relay, workflows, executor, pipeline, scheduler, services: {
+      return await OmicsService.run({ config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler, services: {
         config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens,
+        versions, runCaches: new RunCacheService(store, bucketScope), configurations: new ConfigurationService(store),
+        shares: new ShareService(store, config.region),
+        links: new LinkSigner(await store.getSecret('links', () => randomBytes(32).toString('hex')), config.linkExpirySeconds),
+        presign: objects.presignGet ? (uri) => objects.presignGet!(parseS3Uri(uri, 'uri'), config.linkExpirySeconds) : undefined,
       }, stopWorkers: async () => {
         await stopWorkers();
         releaseLock();
@@ -117,13 +128,15 @@ export class OmicsService {
   /** Recovers, starts the background work and listens; a failure leaves stopping to the caller. */
   private static async run(parts: {
     config: Config; log: Logger; security: EdgeSecurity; store: Store; metrics: ServiceMetrics; relay: OutboxRelay; workflows: WorkflowService;
+    versions: WorkflowVersionService;
     executor: Executor; pipeline: BatchPipeline; scheduler: Scheduler; services: Omit<Services, 'baseUrl'>; stopWorkers: () => Promise<void>;
   }): Promise<OmicsService> {
-    const { config, log, security, store, metrics, relay, workflows, executor, pipeline, scheduler } = parts;
+    const { config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler } = parts;
     await relay.start();
     metrics.sinkBacklog = () => relay.backlog();
 
     await workflows.recover();
+    await versions.recover();
     const active = await store.runs.listInStatus(ACTIVE_RUN_STATUSES);
     if (active.length) log.info({ runs: active.length, executor: executor.name }, `recovery: ${active.length} runs were active when omicsd stopped`);
     executor.recover(active);

@@ -20,7 +20,7 @@ export const batchRoutes: Route[] = [
   {
     operation: 'StartRunBatch', method: 'POST', path: '/runBatch', status: 201, bodyLimit: 16 * 1024 * 1024,
     async handler(req, s) {
-      const b = await s.batches.start(req.account, parseInput(StartRunBatchInput, req.body), req.body);
+      const b = await s.batches.start(req.account, parseInput(StartRunBatchInput, req.body), req.body, req.principal);
       return { id: b.id, arn: arnOf(owned(s.config, b), 'runBatch', b.id), status: b.status, uuid: b.uuid, tags: b.tags };
     },
   },

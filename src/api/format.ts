@@ -1,6 +1,9 @@
 import type { Config } from '../config.js';
-import { arnOf, isoTime } from '../domain/ids.js';
-import type { BatchEntryRecord, BatchRecord, RunGroupRecord, RunRecord, TaskRecord, WorkflowRecord } from '../domain/model.js';
+import { arnOf, isoTime, versionArnOf } from '../domain/ids.js';
+import type {
+  BatchEntryRecord, BatchRecord, ConfigurationRecord, RunCacheRecord, RunGroupRecord, RunRecord, ShareRecord, TaskRecord, WorkflowRecord,
+  WorkflowVersionRecord,
+} from '../domain/model.js';
 
 /** Output shapes: records as the API reference names and nests them. Undefined members are omitted by JSON.stringify. */
 
@@ -12,7 +15,7 @@ export const workflowOut = (c: Config, w: WorkflowRecord) => ({
   engine: w.doc.engine, main: w.doc.main, digest: w.doc.digest, parameterTemplate: w.doc.parameterTemplate,
   storageCapacity: w.doc.storageCapacity, storageType: w.doc.storageType, creationTime: isoTime(w.creationTime),
   statusMessage: w.doc.statusMessage, tags: w.tags, metadata: w.doc.metadata, accelerators: w.doc.accelerators, uuid: w.uuid,
-  containerRegistryMap: w.doc.containerRegistryMap, readme: w.doc.readme, readmePath: w.doc.readmePath,
+  containerRegistryMap: w.doc.containerRegistryMap, readmePath: w.doc.readmePath,
 });
 
 export const workflowItem = (c: Config, w: WorkflowRecord) => ({
@@ -29,13 +32,13 @@ export const runOut = (c: Config, r: RunRecord) => ({
   arn: arnOf(owned(c, r), 'run', r.id), id: r.id, uuid: r.uuid, status: r.status, workflowId: r.workflowId, workflowType: r.workflowType,
   runId: r.extra.runId, roleArn: r.roleArn, name: r.name, runGroupId: r.runGroupId, batchId: r.batchId, priority: r.priority,
   digest: r.digest, parameters: r.parameters, storageCapacity: r.extra.storageCapacity ?? (r.extra.storageType === 'STATIC' ? 1200 : undefined),
-  outputUri: r.outputUri, logLevel: r.extra.logLevel, startedBy: 'omicsd', creationTime: isoTime(r.creationTime),
+  outputUri: r.outputUri, logLevel: r.extra.logLevel, startedBy: r.extra.startedBy ?? `arn:aws:iam::${r.accountId}:root`, creationTime: isoTime(r.creationTime),
   startTime: isoTime(r.startTime), stopTime: isoTime(r.stopTime), statusMessage: r.statusMessage, tags: r.tags,
   retentionMode: r.extra.retentionMode, failureReason: r.failureReason, runOutputUri: r.runOutputUri,
   storageType: r.extra.storageType, workflowOwnerId: r.extra.workflowOwnerId, workflowVersionName: r.extra.workflowVersionName,
   workflowUuid: r.workflowUuid, networkingMode: r.extra.networkingMode, cacheId: r.extra.cacheId, cacheBehavior: r.extra.cacheBehavior,
   engineSettings: r.extra.engineSettings, scratchStorageMode: r.extra.scratchStorageMode,
-  configuration: r.extra.configurationName ? { name: r.extra.configurationName } : undefined,
+  accelerators: r.extra.accelerators,
   logLocation: { runLogStream: `run/${r.id}`, engineLogStream: `run/${r.id}/engine` },
 });
 
@@ -47,7 +50,7 @@ export const runItem = (c: Config, r: RunRecord) => ({
 });
 
 export const taskOut = (t: TaskRecord) => ({
-  taskId: t.id, status: t.status, name: t.name, cpus: t.cpus, memory: t.memory, gpus: t.gpus, cacheHit: false,
+  taskId: t.id, status: t.status, name: t.name, cpus: t.cpus, memory: t.memory, gpus: t.gpus, cacheHit: t.cacheHit ?? false, cacheS3Uri: t.cacheS3Uri,
   creationTime: isoTime(t.creationTime), startTime: isoTime(t.startTime), stopTime: isoTime(t.stopTime),
 });
 
@@ -83,4 +86,45 @@ export const batchItem = (b: BatchRecord) => ({
 export const entryOut = (c: Config, batch: BatchRecord, e: BatchEntryRecord) => ({
   runSettingId: e.runSettingId, runId: e.runId, runInternalUuid: e.runUuid, runArn: e.runId ? arnOf(owned(c, batch), 'run', e.runId) : undefined,
   submissionStatus: e.submissionStatus, submissionFailureReason: e.failureReason, submissionFailureMessage: e.failureMessage,
+});
+
+export const versionArn = (c: Config, v: WorkflowVersionRecord) => versionArnOf(owned(c, v), v.workflowId, v.versionName);
+
+export const versionOut = (c: Config, v: WorkflowVersionRecord) => ({
+  arn: versionArn(c, v), workflowId: v.workflowId, versionName: v.versionName, accelerators: v.doc.accelerators,
+  creationTime: isoTime(v.creationTime), description: v.doc.description, digest: v.doc.digest, engine: v.doc.engine, main: v.doc.main,
+  metadata: v.doc.metadata, parameterTemplate: v.doc.parameterTemplate, status: v.status, statusMessage: v.doc.statusMessage,
+  storageType: v.doc.storageType, storageCapacity: v.doc.storageCapacity, type: 'PRIVATE', tags: v.tags, uuid: v.uuid,
+  workflowBucketOwnerId: v.doc.workflowBucketOwnerId, containerRegistryMap: v.doc.containerRegistryMap, readmePath: v.doc.readmePath,
+});
+
+export const versionItem = (c: Config, v: WorkflowVersionRecord) => ({
+  arn: versionArn(c, v), workflowId: v.workflowId, versionName: v.versionName, description: v.doc.description, status: v.status,
+  type: 'PRIVATE', digest: v.doc.digest, creationTime: isoTime(v.creationTime), metadata: v.doc.metadata,
+});
+
+export const runCacheOut = (c: Config, r: RunCacheRecord) => ({
+  arn: arnOf(owned(c, r), 'runCache', r.id), id: r.id, name: r.name, status: r.status, cacheBehavior: r.doc.cacheBehavior,
+  cacheS3Uri: r.doc.cacheS3Uri, creationTime: isoTime(r.creationTime), description: r.doc.description,
+  cacheBucketOwnerId: r.doc.cacheBucketOwnerId, tags: r.tags,
+});
+
+export const runCacheItem = (c: Config, r: RunCacheRecord) => ({
+  arn: arnOf(owned(c, r), 'runCache', r.id), id: r.id, name: r.name, status: r.status, cacheBehavior: r.doc.cacheBehavior,
+  cacheS3Uri: r.doc.cacheS3Uri, creationTime: isoTime(r.creationTime),
+});
+
+export const configurationOut = (c: Config, r: ConfigurationRecord) => ({
+  arn: arnOf(owned(c, r), 'configuration', r.name), uuid: r.uuid, name: r.name, description: r.doc.description,
+  runConfigurations: r.doc.runConfigurations, status: r.status, creationTime: isoTime(r.creationTime), tags: r.tags,
+});
+
+export const configurationItem = (c: Config, r: ConfigurationRecord) => ({
+  arn: arnOf(owned(c, r), 'configuration', r.name), name: r.name, description: r.doc.description, status: r.status,
+  creationTime: isoTime(r.creationTime),
+});
+
+export const shareOut = (s: ShareRecord) => ({
+  shareId: s.id, resourceArn: s.resourceArn, resourceId: s.workflowId, principalSubscriber: s.subscriber, ownerId: s.ownerAccount,
+  status: s.status, statusMessage: s.statusMessage, shareName: s.name, creationTime: isoTime(s.creationTime), updateTime: isoTime(s.updateTime),
 });

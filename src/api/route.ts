@@ -4,6 +4,11 @@ import type { RunGroupService } from '../domain/runs/run-group-service.js';
 import type { RunService } from '../domain/runs/run-service.js';
 import type { TagService } from '../domain/tag-service.js';
 import type { WorkflowService } from '../domain/workflows/workflow-service.js';
+import type { WorkflowVersionService } from '../domain/workflows/version-service.js';
+import type { RunCacheService } from '../domain/caches/run-cache-service.js';
+import type { ConfigurationService } from '../domain/configurations/configuration-service.js';
+import type { ShareService } from '../domain/shares/share-service.js';
+import type { LinkSigner } from './links.js';
 import type { PageTokens } from './pagination.js';
 
 /** A decoded request: path labels, query (repeated keys as arrays) and the JSON body. */
@@ -15,6 +20,8 @@ export interface ApiRequest {
    * (docs/security.md), or `config.accountId` when omicsd runs without `--credentials`.
    */
   account: string;
+  /** The caller's principal ARN: `arn:aws:iam::<account>:user/<access key id>`, or the account's root without `--credentials`. */
+  principal: string;
   params: Record<string, string>;
   query: Record<string, string | string[]>;
   body: Record<string, unknown>;
@@ -25,6 +32,13 @@ export interface Services {
   config: Config;
   runs: RunService;
   workflows: WorkflowService;
+  versions: WorkflowVersionService;
+  runCaches: RunCacheService;
+  configurations: ConfigurationService;
+  shares: ShareService;
+  links: LinkSigner;
+  /** An S3 presigned GET of an object in the configured store, when clients can reach it (`--s3-endpoint`). */
+  presign?: (uri: string) => Promise<string>;
   runGroups: RunGroupService;
   batches: BatchService;
   tags: TagService;
@@ -47,8 +61,23 @@ export interface Route {
 /** Request bodies of operations that state no limit of their own (docs/quotas.md). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-/** Where a client can download a workflow's definition zip (what `export=DEFINITION` returns). */
-export const definitionUrl = (s: Services, workflowId: string) => `${s.baseUrl()}/workflow/${workflowId}/definition`;
+/** The path of a workflow's (or a version's) definition or readme behind omicsd's presigned links. */
+export const linkPath = (workflowId: string, versionName: string | undefined, what: 'definition' | 'readme') =>
+  `/links/workflow/${workflowId}${versionName === undefined ? '' : `/version/${encodeURIComponent(versionName)}`}/${what}`;
+
+/**
+ * Where a client downloads a definition zip (what `export=DEFINITION` returns; docs/workflows.md):
+ * an S3 presigned URL of the object it was created from when that store is one clients reach, else
+ * a link omicsd signs and serves itself.
+ */
+export function definitionLink(s: Services, workflowId: string, versionName: string | undefined, definitionUri: string | undefined) {
+  if (definitionUri && s.presign) return s.presign(definitionUri);
+  return s.links.sign(s.baseUrl(), linkPath(workflowId, versionName, 'definition'));
+}
+
+/** The readme link GetWorkflow and GetWorkflowVersion return, when there is a readme. */
+export const readmeLink = (s: Services, workflowId: string, versionName: string | undefined, readme: string | undefined) =>
+  (readme ? s.links.sign(s.baseUrl(), linkPath(workflowId, versionName, 'readme')) : Promise.resolve(undefined));
 
 /** The single value of a query key (the last one if a client repeated it). */
 export const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);

@@ -3,7 +3,7 @@ import { arnOf } from '../domain/ids.js';
 import { StartRunInput } from '../domain/run-settings.js';
 import { id, parseInput } from '../domain/validation.js';
 import { owned, runItem, runOut, taskDetailOut, taskOut } from './format.js';
-import { type Route, definitionUrl, many, singleQuery } from './route.js';
+import { type Route, definitionLink, many, singleQuery } from './route.js';
 import { GetRunQuery, ListRunTasksQuery, ListRunsQuery } from './shapes.js';
 
 const RunLabel = z.object({ id: id() });
@@ -14,7 +14,7 @@ export const runRoutes: Route[] = [
   {
     operation: 'StartRun', method: 'POST', path: '/run', status: 201, bodyLimit: 4 * 1024 * 1024,
     async handler(req, s) {
-      const run = await s.runs.startRun(req.account, parseInput(StartRunInput, req.body), req.body);
+      const run = await s.runs.startRun(req.account, parseInput(StartRunInput, req.body), req.body, req.principal);
       return {
         arn: arnOf(owned(s.config, run), 'run', run.id), id: run.id, status: run.status, tags: run.tags, uuid: run.uuid,
         runOutputUri: run.runOutputUri, networkingMode: run.extra.networkingMode,
@@ -28,7 +28,16 @@ export const runRoutes: Route[] = [
       const { id: runId } = parseInput(RunLabel, req.params);
       const q = parseInput(GetRunQuery, { export: many(req.query.export) });
       const run = await s.runs.get(req.account, runId);
-      return { ...runOut(s.config, run), definition: q.export?.includes('DEFINITION') ? definitionUrl(s, run.workflowId) : undefined };
+      const source = await s.runs.definitionSource(run);
+      const conf = run.extra.configurationName ? await s.configurations.find(run.accountId, run.extra.configurationName) : undefined;
+      return {
+        ...runOut(s.config, run),
+        definition: q.export?.includes('DEFINITION') && source ? await definitionLink(s, run.workflowId, run.extra.workflowVersionName, source.definitionUri) : undefined,
+        engineVersion: await s.runs.engineVersion(run),
+        configuration: run.extra.configurationName
+          ? { name: run.extra.configurationName, arn: conf && arnOf(owned(s.config, conf), 'configuration', conf.name), uuid: conf?.uuid } : undefined,
+        vpcConfig: conf?.doc.runConfigurations.vpcConfig,
+      };
     },
   },
   {

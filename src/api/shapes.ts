@@ -111,3 +111,76 @@ export const UpdateRunGroupInput = z.object({ name: opt(text(1, 128)), ...groupL
 export const ResourceArnLabel = arn(150);
 export const TagResourceInput = z.object({ tags: tagMap() });
 export const UntagResourceQuery = z.object({ tagKeys: z.array(z.string().min(1).max(128)).max(50) });
+
+const versionName = z.string().min(1).max(64).regex(/^[A-Za-z0-9][A-Za-z0-9\-._]*$/);
+
+export const VersionLabel = z.object({ workflowId: id(), versionName });
+
+export const CreateWorkflowVersionInput = CreateWorkflowInput.omit({ name: true }).extend({ versionName });
+export type CreateWorkflowVersionInput = z.output<typeof CreateWorkflowVersionInput>;
+
+export const UpdateWorkflowVersionInput = UpdateWorkflowInput.omit({ name: true });
+
+export const GetWorkflowVersionQuery = GetWorkflowQuery;
+
+export const ListWorkflowVersionsQuery = z.object({
+  type: opt(workflowType),
+  workflowOwnerId: opt(accountId()),
+  startingToken: opt(text(1, 256)),
+  maxResults: opt(queryInt(1, 100)),
+});
+
+const cacheBehavior = oneOf(['CACHE_ON_FAILURE', 'CACHE_ALWAYS']);
+
+export const CreateRunCacheInput = z.object({
+  cacheBehavior: opt(cacheBehavior),
+  cacheS3Location: z.string().min(1).max(750).regex(/^s3:\/\/([a-z0-9][a-z0-9-.]{1,61}[a-z0-9])\/?((.{1,1024}))?$/, { message: 'Member must be an s3:// URI' }),
+  description: opt(text(1, 256)),
+  name: opt(text(1, 128)),
+  requestId,
+  tags: opt(tagMap()),
+  cacheBucketOwnerId: opt(z.string().length(12).regex(/^[0-9]+$/)),
+});
+export type CreateRunCacheInput = z.output<typeof CreateRunCacheInput>;
+
+export const UpdateRunCacheInput = z.object({ cacheBehavior: opt(cacheBehavior), description: opt(text(1, 256)), name: opt(text(1, 128)) });
+
+export const ListRunCachesQuery = z.object({ maxResults: opt(queryInt(1, 100)), startingToken: opt(text(1, 128)) });
+
+const configurationName = z.string().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9\-._]*$/);
+export const ConfigurationLabel = z.object({ name: configurationName });
+
+export const CreateConfigurationInput = z.object({
+  name: configurationName,
+  description: opt(text(1, 256)),
+  runConfigurations: z.object({
+    vpcConfig: opt(z.object({
+      securityGroupIds: opt(z.array(z.string().min(1).max(128).regex(/^sg-[0-9a-z]+$/)).min(1).max(5)),
+      subnetIds: opt(z.array(z.string().min(1).max(128).regex(/^subnet-[0-9a-z]+$/)).min(1).max(16)),
+    })),
+  }),
+  tags: opt(tagMap()),
+  requestId,
+});
+export type CreateConfigurationInput = z.output<typeof CreateConfigurationInput>;
+
+export const ListConfigurationsQuery = z.object({ maxResults: opt(queryInt(1, 10)), startingToken: opt(text(1, 128)) });
+
+export const CreateShareInput = z.object({
+  resourceArn: z.string().min(1).max(256),
+  principalSubscriber: z.string().min(1).max(64),
+  shareName: opt(z.string().min(1).max(256).regex(/^[a-zA-Z0-9_-]+$/)),
+});
+
+export const ShareLabel = z.object({ shareId: z.string().min(1).max(64) });
+
+export const ListSharesInput = z.object({
+  resourceOwner: oneOf(['SELF', 'OTHER']),
+  filter: opt(z.object({
+    resourceArns: opt(z.array(z.string().min(1).max(256)).min(1).max(10)),
+    status: opt(z.array(oneOf(['PENDING', 'ACTIVATING', 'ACTIVE', 'DELETING', 'DELETED', 'FAILED'])).min(1).max(10)),
+    type: opt(z.array(oneOf(['VARIANT_STORE', 'ANNOTATION_STORE', 'WORKFLOW'])).min(1).max(10)),
+  })),
+});
+
+export const ListSharesQuery = z.object({ nextToken: opt(text(1, 256)), maxResults: opt(queryInt(1, 100)) });

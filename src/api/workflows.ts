@@ -3,7 +3,7 @@ import { notFound } from '../domain/errors.js';
 import { arnOf } from '../domain/ids.js';
 import { id, parseInput } from '../domain/validation.js';
 import { owned, workflowItem, workflowOut } from './format.js';
-import { type Route, definitionUrl, many, singleQuery } from './route.js';
+import { type Route, definitionLink, many, readmeLink, singleQuery } from './route.js';
 import { CreateWorkflowInput, GetWorkflowQuery, ListWorkflowsQuery, UpdateWorkflowInput } from './shapes.js';
 
 const WorkflowLabel = z.object({ id: id() });
@@ -22,9 +22,9 @@ export const workflowRoutes: Route[] = [
       const { id: wfId } = parseInput(WorkflowLabel, req.params);
       const q = parseInput(GetWorkflowQuery, { ...singleQuery(req.query, ['type', 'workflowOwnerId']), export: many(req.query.export) });
       if (q.type === 'READY2RUN') throw notFound(`Ready2Run workflow ${wfId} not found`);
-      const wf = await s.workflows.get(req.account, wfId);
-      const exported = q.export?.includes('DEFINITION') && wf.status !== 'CREATING' ? definitionUrl(s, wf.id) : undefined;
-      return { ...workflowOut(s.config, wf), definition: exported };
+      const wf = await s.workflows.get(req.account, wfId, q.workflowOwnerId);
+      const exported = q.export?.includes('DEFINITION') && wf.status !== 'CREATING' ? await definitionLink(s, wf.id, undefined, wf.doc.definitionUri) : undefined;
+      return { ...workflowOut(s.config, wf), definition: exported, readme: await readmeLink(s, wf.id, undefined, wf.doc.readme) };
     },
   },
   {

@@ -23,6 +23,13 @@ export const positive = (v: string) => {
   return n;
 };
 
+/** Seconds a presigned link works: as S3's presigned URLs, 1 second to 7 days. */
+export const linkExpiry = (v: string) => {
+  const n = Number(v);
+  if (!/^[0-9]+$/.test(v.trim()) || n < 1 || n > 604800) throw new InvalidArgumentError(`expected whole seconds from 1 to 604800, got "${v}"`);
+  return n;
+};
+
 export const accountId = (v: string) => {
   if (!/^[0-9]{12}$/.test(v)) throw new InvalidArgumentError(`expected 12 digits, got "${v}"`);
   return v;

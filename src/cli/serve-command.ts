@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defaultConfig, type Config, type ExecutorName } from '../config.js';
 import { OmicsService } from '../service.js';
 import { createLogger, type LogFormat } from './logger.js';
-import { accountId, allowedHost, collectPaths, collectUrls, databaseUrl, envOption, httpUrl, LOG_LEVELS, nonNegative, positive, wholeNumber } from './options.js';
+import { accountId, allowedHost, collectPaths, collectUrls, databaseUrl, envOption, httpUrl, linkExpiry, LOG_LEVELS, nonNegative, positive, wholeNumber } from './options.js';
 
 /** `omicsd serve`: runs the service until SIGTERM or SIGINT (docs/operations.md). */
 export function addServeCommand(program: Command) {
@@ -35,6 +35,7 @@ export function addServeCommand(program: Command) {
     .addOption(envOption('--unsafe-run-tools-unsandboxed', 'UNSAFE: run workflow engines and their tools without the bubblewrap sandbox, as omicsd\'s own user (docs/runs.md, "Sandbox")', 'UNSAFE_RUN_TOOLS_UNSANDBOXED'))
     .addOption(envOption('--credentials <file>', 'JSON file of access keys; every request must then be SigV4-signed with one (re-read on SIGHUP)', 'CREDENTIALS'))
     .addOption(envOption('--insecure-no-auth', 'allow a non-loopback --host without --credentials (anyone who reaches the port can do anything)', 'INSECURE_NO_AUTH'))
+    .addOption(envOption('--link-expiry <seconds>', 'how long presigned definition and readme links work (1 to 604800 seconds)', 'LINK_EXPIRY').default(900).argParser(linkExpiry))
     .addOption(envOption('--api-rate <n>', 'requests per second per account, all operations together (0 = unlimited)', 'API_RATE').default(1000).argParser(nonNegative))
     .addOption(envOption('--local-input-root <dir>', 'a folder run inputs may name by local path (e.g. a shared cluster filesystem); repeatable. Default: none, inputs are s3:// URIs only', 'LOCAL_INPUT_ROOT').argParser(collectPaths))
     .addOption(envOption('--allowed-host <name[:port]>', 'another name clients may call omicsd by (Host / Origin check); repeatable', 'ALLOWED_HOST').argParser(allowedHost))
@@ -51,7 +52,7 @@ export function addServeCommand(program: Command) {
         accountId: o.accountId, s3Endpoint: o.s3Endpoint, maxRuns: o.maxRuns, logLevel: o.logLevel,
         engines: { cwl: o.engineCwl, toilCwl: o.engineToilCwl, wdl: o.engineWdl, nextflow: o.engineNextflow },
         credentialsFile: o.credentials, insecureNoAuth: o.insecureNoAuth === true, allowedHosts: o.allowedHost ?? [],
-        apiRate: o.apiRate, localInputRoots: o.localInputRoot ?? [],
+        apiRate: o.apiRate, linkExpirySeconds: o.linkExpiry, localInputRoots: o.localInputRoot ?? [],
         unsafeRunToolsUnsandboxed: o.unsafeRunToolsUnsandboxed === true,
         eventWebhooks: o.eventWebhook ?? [], eventWebhookSecret: o.eventWebhookSecret,
         eventsFile: o.eventsFile === false ? null : o.eventsFile,

@@ -107,6 +107,11 @@ export interface RunExtra {
   retentionMode?: string;
   workflowOwnerId?: string;
   workflowVersionName?: string;
+  /** The version the run runs (internal: a version deleted and made again under its name is another one). */
+  workflowVersionId?: string;
+  accelerators?: string;
+  /** The principal ARN of the caller that started the run (docs/security.md). */
+  startedBy?: string;
   networkingMode?: string;
   configurationName?: string;
   engineSettings?: Json;
@@ -147,6 +152,10 @@ export interface TaskRecord {
   statusMessage?: string;
   failureReason?: string;
   logStream?: string;
+  /** The task's outputs came from the run cache (docs/run-caches.md). */
+  cacheHit?: boolean;
+  /** Where the cache keeps the task's outputs. */
+  cacheS3Uri?: string;
 }
 
 export interface SubmissionSummary {
@@ -187,6 +196,8 @@ export interface BatchRecord {
   failureReason?: string;
   /** What is wrong and where; shown as statusMessage (not in the service model, so official clients drop it). */
   failureDetail?: string;
+  /** The principal that started the batch: its runs' startedBy. */
+  startedBy?: string;
   tags: Tags;
   defaultRunSetting: Record<string, Json>;
   inlineSettings?: Record<string, Json>[];
@@ -230,4 +241,80 @@ export interface TaskUpdate {
   statusMessage?: string;
   failureReason?: string;
   logStream?: string;
+  cacheHit?: boolean;
+  cacheS3Uri?: string;
+}
+
+/** A workflow version (docs/workflow-versions.md): its own definition, named under its workflow. */
+export interface WorkflowVersionRecord {
+  id: string;
+  workflowId: string;
+  versionName: string;
+  accountId: string;
+  uuid: string;
+  status: WorkflowStatus;
+  creationTime: number;
+  requestId?: string;
+  requestHash?: string;
+  tags: Tags;
+  doc: WorkflowDoc & { workflowBucketOwnerId?: string };
+}
+
+export const RUN_CACHE_STATUSES = ['ACTIVE', 'DELETED', 'FAILED'] as const;
+export type RunCacheStatus = (typeof RUN_CACHE_STATUSES)[number];
+export const CACHE_BEHAVIORS = ['CACHE_ON_FAILURE', 'CACHE_ALWAYS'] as const;
+export type CacheBehavior = (typeof CACHE_BEHAVIORS)[number];
+
+/** A run cache (docs/run-caches.md): where task results are kept for later runs to reuse. */
+export interface RunCacheRecord {
+  id: string;
+  accountId: string;
+  status: RunCacheStatus;
+  name?: string;
+  creationTime: number;
+  requestId?: string;
+  requestHash?: string;
+  tags: Tags;
+  doc: { cacheBehavior: CacheBehavior; cacheS3Uri: string; description?: string; cacheBucketOwnerId?: string };
+}
+
+export const CONFIGURATION_STATUSES = ['CREATING', 'ACTIVE', 'UPDATING', 'DELETING', 'DELETED', 'FAILED'] as const;
+export type ConfigurationStatus = (typeof CONFIGURATION_STATUSES)[number];
+
+export interface VpcConfig {
+  securityGroupIds?: string[];
+  subnetIds?: string[];
+}
+
+/** A run configuration (docs/configurations.md): named networking settings a VPC run refers to. */
+export interface ConfigurationRecord {
+  id: string;
+  accountId: string;
+  name: string;
+  uuid: string;
+  status: ConfigurationStatus;
+  creationTime: number;
+  requestId?: string;
+  requestHash?: string;
+  tags: Tags;
+  doc: { description?: string; runConfigurations: { vpcConfig?: VpcConfig } };
+}
+
+export const SHARE_STATUSES = ['PENDING', 'ACTIVATING', 'ACTIVE', 'DELETING', 'DELETED', 'FAILED'] as const;
+export type ShareStatus = (typeof SHARE_STATUSES)[number];
+
+/** A workflow offered by its owner's account to one subscriber account (docs/shares.md). */
+export interface ShareRecord {
+  /** Order of creation (list pages). */
+  seq: number;
+  id: string;
+  ownerAccount: string;
+  subscriber: string;
+  resourceArn: string;
+  workflowId: string;
+  name?: string;
+  status: ShareStatus;
+  creationTime: number;
+  updateTime: number;
+  statusMessage?: string;
 }

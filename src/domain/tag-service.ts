@@ -3,7 +3,7 @@ import { notFound, validationError } from './errors.js';
 import { parseArn } from './ids.js';
 import type { Tags } from './model.js';
 
-const TAGGABLE = new Set<string>(['workflow', 'run', 'runGroup', 'runBatch']);
+const TAGGABLE = new Set<string>(['workflow', 'run', 'runGroup', 'runBatch', 'runCache', 'configuration']);
 /** Tags a resource may carry, after TagResource merges new ones in (docs/quotas.md). */
 const MAX_TAGS = 50;
 
@@ -17,10 +17,18 @@ export class TagService {
    */
   private async resolve(account: string, resourceArn: string): Promise<{ type: TaggableType; id: string; tags: Tags }> {
     const parsed = parseArn({ region: this.region, accountId: account }, resourceArn);
-    const type = parsed && TAGGABLE.has(parsed.type) ? (parsed.type as TaggableType) : undefined;
-    const tags = type && (await this.store.tags.get(type, parsed!.id, account));
-    if (!type || !tags) throw notFound(`Resource ${resourceArn} not found`);
-    return { type, id: parsed!.id, tags };
+    let type = parsed && TAGGABLE.has(parsed.type) ? (parsed.type as TaggableType) : undefined;
+    let id = parsed?.id;
+    // Versions and configurations are named in their ARNs; their tags are kept under their row id.
+    if (parsed?.version !== undefined) {
+      type = 'workflowVersion';
+      id = (await this.store.versions.get(parsed.id, parsed.version, account))?.id;
+    } else if (type === 'configuration') {
+      id = (await this.store.configurations.get(parsed!.id, account))?.id;
+    }
+    const tags = type && id && (await this.store.tags.get(type, id, account));
+    if (!type || !id || !tags) throw notFound(`Resource ${resourceArn} not found`);
+    return { type, id, tags };
   }
 
   async list(account: string, resourceArn: string) {

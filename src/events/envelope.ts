@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { failureCategory } from '../domain/batches/ingest.js';
-import { arnOf } from '../domain/ids.js';
+import { arnOf, versionArnOf } from '../domain/ids.js';
 import type { OutboxEvent } from '../store/store.js';
 
 /** An event as EventBridge delivers it (docs/events.md). */
@@ -79,6 +79,8 @@ export class EventFormatter {
     const base = { version: '0' as const, id: this.eventId(e), source: 'aws.omics' as const, account: e.accountId, time, region: this.region };
     if (e.kind === 'batch') {
       const arn = arnOf(ctx, 'runBatch', e.resourceId);
+      // A shared workflow's ARNs name the account that owns it (docs/shares.md).
+      const owner = { region: this.region, accountId: f.workflowOwnerId != null ? String(f.workflowOwnerId) : e.accountId };
       const failed = e.status === 'FAILED' && f.failureReason != null;
       const detail = strings({
         omicsVersion: '1.0.0', arn, batchId: e.resourceId, status: e.status, uuid: f.uuid, batchName: f.name, totalRuns: f.totalRuns,
@@ -87,7 +89,9 @@ export class EventFormatter {
         successfulStartSubmissionCount: f.startOk, failedStartSubmissionCount: f.startFailed, pendingStartSubmissionCount: f.startPending,
         pendingRunCount: f.pending, startingRunCount: f.starting, runningRunCount: f.running, stoppingRunCount: f.stopping,
         completedRunCount: f.completed, failedRunCount: f.failed, cancelledRunCount: f.cancelled, deletedRunCount: f.deleted,
-        workflowId: f.workflowId, workflowArn: f.workflowId != null ? arnOf(ctx, 'workflow', f.workflowId) : undefined,
+        workflowId: f.workflowId, workflowArn: f.workflowId != null ? arnOf(owner, 'workflow', f.workflowId) : undefined,
+        workflowVersionArn: f.workflowId != null && f.workflowVersionName != null ? versionArnOf(owner, String(f.workflowId), String(f.workflowVersionName)) : undefined,
+        workflowOwnerId: f.workflowOwnerId ?? undefined,
         runCache: f.cacheId != null ? `arn:aws:omics:${this.region}:${e.accountId}:runCache/${f.cacheId}` : undefined,
         runCacheBehavior: f.cacheId != null ? f.cacheBehavior : undefined,
       });

@@ -19,5 +19,7 @@ export interface Executor {
   forget(runId: string): void;
   /** After a restart: runs the store still shows active. Resume them or report them FAILED. */
   recover(runs: RunRecord[]): void;
+  /** The name and version of the engine that runs a definition of this engine and main file (GetRun's engineVersion), asked of the engine. */
+  engineVersion?(engine: string | undefined, main: string | undefined): Promise<string | undefined>;
   close(): Promise<void>;
 }

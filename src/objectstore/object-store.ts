@@ -38,6 +38,11 @@ export interface ObjectStore {
   ): Promise<ObjectInfo>;
   /** Lists objects under a prefix (all pages). */
   list(bucket: string, prefix: string): AsyncIterable<{ key: string; size: number; etag: string }>;
+  /**
+   * A URL anyone may GET the object with for `expiresIn` seconds, signed by the store itself (an S3
+   * presigned URL); absent for a store that clients cannot reach (the embedded one).
+   */
+  presignGet?(loc: S3Location, expiresIn: number): Promise<string>;
   close(): Promise<void>;
 }
 

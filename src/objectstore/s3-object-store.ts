@@ -1,3 +1,4 @@
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -177,6 +178,10 @@ export class S3ObjectStore implements ObjectStore {
       if (!page.IsTruncated || last === undefined) return;
       marker = page.NextMarker ?? last;
     }
+  }
+
+  presignGet(loc: S3Location, expiresIn: number) {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: loc.bucket, Key: loc.key }), { expiresIn });
   }
 
   async close(): Promise<void> {

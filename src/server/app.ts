@@ -14,6 +14,7 @@ import { SERVICE, SigV4Verifier, type PendingSignature } from './auth/sigv4-veri
 import { RequestRefused, errorBody, rawErrorResponse } from './errors.js';
 import { HostGuard, checkContentType } from './request-guards.js';
 import { opsRoutes, type OpsSources } from './ops-routes.js';
+import { linkRoutes } from './link-routes.js';
 import type { EdgeSecurity } from './security.js';
 import { uiRoutes, type UiSettings } from './ui-routes.js';
 
@@ -118,6 +119,8 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
   const verifier = credentials ? new SigV4Verifier({ region: services.config.region, lookup: (id) => credentials.lookup(id) }) : undefined;
   const pending = new WeakMap<object, PendingSignature>();
   const accounts = new WeakMap<object, string>();
+  // The caller's principal ARN (GetRun's startedBy): the IAM user its access key stands for.
+  const principals = new WeakMap<object, string>();
   // The awsJson1_1 service (and operation) a `POST /` names in X-Amz-Target, known before anything is checked.
   const targets = new WeakMap<object, ResolvedTarget>();
   /** The service whose error shape a request's errors take: that of an awsJson1_1 operation, else omicsd's. */
@@ -130,6 +133,7 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
   const apiRequest = (req: FastifyRequest, method: string): ApiRequest => ({
     host: req.headers.host ?? 'localhost',
     account: accounts.get(req) ?? services.config.accountId,
+    principal: principals.get(req) ?? `arn:aws:iam::${services.config.accountId}:root`,
     params: req.params as Record<string, string>,
     query: req.query as Record<string, string | string[]>,
     body: method === 'POST' ? decodeBody(req.body) : {},
@@ -159,6 +163,7 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
       if (!p) throw new RequestRefused('MissingAuthenticationTokenException', 403, 'Missing Authentication Token');
       const credential = await verifier.verify(p, Buffer.isBuffer(req.body) ? req.body : undefined);
       accounts.set(req, credential.accountId);
+      principals.set(req, `arn:aws:iam::${credential.accountId}:user/${credential.accessKeyId}`);
     });
   }
   // Every operation draws on its caller's account's request rate (docs/quotas.md); refused calls cost nothing.
@@ -209,6 +214,7 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
     },
   });
 
+  app.register(async (scope) => linkRoutes(scope, services));
   if (ops) {
     app.register(async (scope) => opsRoutes(scope, ops.sources));
     app.register(uiRoutes, ops.ui);

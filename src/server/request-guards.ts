@@ -13,7 +13,7 @@ import { RequestRefused } from './errors.js';
 export const JSON_MEDIA_TYPES = new Set(['application/json', 'application/x-amz-json-1.0', 'application/x-amz-json-1.1']);
 
 /** The host prefixes the SDKs put in front of the endpoint's host (docs/api.md). */
-const HOST_PREFIXES = ['', 'workflows-', 'tags-'];
+const HOST_PREFIXES = ['', 'workflows-', 'tags-', 'analytics-'];
 
 const denied = (message: string) => new RequestRefused('AccessDeniedException', 403, message);
 

@@ -2,8 +2,9 @@ import type {
   BatchMove, BatchTransitionArgs, BatchTransitionName, BatchTransitionResult,
 } from '../domain/batches/batch-transitions.js';
 import type {
-  BatchEntryRecord, BatchRecord, BatchStatus, RunGroupRecord, RunRecord, RunSpec, RunStatus, RunTransition, SubmissionStatus,
-  Tags, TaskRecord, TaskStatus, TaskUpdate, WorkflowDoc, WorkflowRecord, WorkflowStatus,
+  BatchEntryRecord, BatchRecord, BatchStatus, ConfigurationRecord, RunCacheRecord, RunGroupRecord, RunRecord, RunSpec, RunStatus,
+  RunTransition, ShareRecord, ShareStatus, SubmissionStatus, Tags, TaskRecord, TaskStatus, TaskUpdate, WorkflowDoc, WorkflowRecord,
+  WorkflowStatus, WorkflowVersionRecord,
 } from '../domain/model.js';
 
 /**
@@ -15,6 +16,10 @@ import type {
  */
 export interface Store {
   readonly workflows: WorkflowTable;
+  readonly versions: WorkflowVersionTable;
+  readonly runCaches: RunCacheTable;
+  readonly configurations: ConfigurationTable;
+  readonly shares: ShareTable;
   readonly runGroups: RunGroupTable;
   readonly runs: RunTable;
   readonly tasks: TaskTable;
@@ -44,6 +49,48 @@ export interface WorkflowTable {
   listInStatus(status: WorkflowStatus): Promise<WorkflowRecord[]>;
   list(filter: { account: string; name?: string }, page: PageRequest): Promise<WorkflowRecord[]>;
   update(id: string, patch: { name?: string; status?: WorkflowStatus; doc?: Partial<WorkflowDoc> }): Promise<WorkflowRecord | undefined>;
+}
+
+export interface WorkflowVersionTable {
+  /** Inserts a version unless its client token was used; 'exists' when the workflow has a live version of that name. */
+  create(rec: Omit<WorkflowVersionRecord, 'id'>, definition: Buffer | null): Promise<IdempotentResult<WorkflowVersionRecord> | 'exists'>;
+  /** A live version by its workflow and name, as `account` sees it. */
+  get(workflowId: string, versionName: string, account: AccountScope): Promise<WorkflowVersionRecord | undefined>;
+  byId(id: string): Promise<WorkflowVersionRecord | undefined>;
+  getDefinition(id: string): Promise<Buffer | undefined>;
+  setDefinition(id: string, zip: Buffer): Promise<void>;
+  listInStatus(status: WorkflowStatus): Promise<WorkflowVersionRecord[]>;
+  /** A workflow's live versions, newest first. */
+  list(workflowId: string, page: PageRequest): Promise<WorkflowVersionRecord[]>;
+  update(id: string, patch: { status?: WorkflowStatus; doc?: Partial<WorkflowVersionRecord['doc']> }): Promise<WorkflowVersionRecord | undefined>;
+}
+
+export interface RunCacheTable {
+  create(rec: Omit<RunCacheRecord, 'id'>): Promise<IdempotentResult<RunCacheRecord>>;
+  get(id: string, account: AccountScope): Promise<RunCacheRecord | undefined>;
+  list(account: string, page: PageRequest): Promise<RunCacheRecord[]>;
+  update(id: string, patch: { name?: string; status?: RunCacheRecord['status']; doc?: Partial<RunCacheRecord['doc']> }): Promise<boolean>;
+}
+
+export interface ConfigurationTable {
+  /** 'exists' when the account has a live configuration of that name. */
+  create(rec: Omit<ConfigurationRecord, 'id'>): Promise<IdempotentResult<ConfigurationRecord> | 'exists'>;
+  get(name: string, account: AccountScope): Promise<ConfigurationRecord | undefined>;
+  byId(id: string): Promise<ConfigurationRecord | undefined>;
+  list(account: string, page: PageRequest): Promise<ConfigurationRecord[]>;
+  setStatus(id: string, status: ConfigurationRecord['status']): Promise<boolean>;
+}
+
+export interface ShareTable {
+  /** 'exists' when the workflow is already shared (PENDING or ACTIVE) with that subscriber. */
+  create(rec: Omit<ShareRecord, 'seq'>): Promise<ShareRecord | 'exists'>;
+  get(id: string): Promise<ShareRecord | undefined>;
+  /** Shares an account made (`owner`) or was offered (`subscriber`), newest first; DELETED ones are not listed. */
+  list(filter: { owner?: string; subscriber?: string; resourceArns?: string[]; statuses?: ShareStatus[] }, page: PageRequest): Promise<ShareRecord[]>;
+  /** Moves a share from one of `from` to `to`; false when it was in none of them. */
+  setStatus(id: string, from: readonly ShareStatus[], to: ShareStatus, at: number): Promise<boolean>;
+  /** Whether `subscriber` holds an ACTIVE share of the workflow. */
+  activeFor(workflowId: string, subscriber: string): Promise<boolean>;
 }
 
 export interface RunGroupTable {
@@ -177,10 +224,14 @@ export interface RunQuota {
   failure: { reason: string; message: string };
 }
 
-/** What a run's references are read through (workflow and run group). */
+/** What a run's references are read through (workflow, its version and shares, run group, cache, configuration). */
 export interface ReferenceStore {
   workflows: Pick<WorkflowTable, 'get'>;
+  versions: Pick<WorkflowVersionTable, 'get'>;
+  shares: Pick<ShareTable, 'activeFor'>;
   runGroups: Pick<RunGroupTable, 'get'>;
+  runCaches: Pick<RunCacheTable, 'get'>;
+  configurations: Pick<ConfigurationTable, 'get'>;
 }
 
 /** The few reads and writes the scheduler needs. */
@@ -201,7 +252,7 @@ export interface BatchPipelineStore extends ReferenceStore {
   entries: BatchEntryTable;
 }
 
-export type TaggableType = 'workflow' | 'run' | 'runGroup' | 'runBatch';
+export type TaggableType = 'workflow' | 'run' | 'runGroup' | 'runBatch' | 'workflowVersion' | 'runCache' | 'configuration';
 export type IdempotentKind = TaggableType;
 
 export type IdempotentResult<T> =

@@ -142,7 +142,7 @@ describe('GetLogEvents over a log file (in process)', () => {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const handler = cloudWatchLogs.operations.find((o) => o.name === 'GetLogEvents')!.handler;
   const call = (stream = `run/${run.id}/engine`): Call => async (input) =>
-    (await handler({ host: 'localhost', account: ACCOUNT, params: {}, query: {}, body: { logGroupName: GROUP, logStreamName: stream, ...input } }, services)) as Page;
+    (await handler({ host: 'localhost', account: ACCOUNT, principal: `arn:aws:iam::${ACCOUNT}:root`, params: {}, query: {}, body: { logGroupName: GROUP, logStreamName: stream, ...input } }, services)) as Page;
   const setLog = (text: string | Buffer, status: RunStatus) => {
     fs.writeFileSync(file, text);
     run.status = status;
@@ -248,7 +248,7 @@ describe('GetLogEvents over a log file (in process)', () => {
 
   test('the log group and the stream must be the run\'s; a missing or odd log file is a missing stream', async () => {
     setLog('a\n', 'COMPLETED');
-    const ask = (body: Record<string, unknown>) => handler({ host: 'localhost', account: ACCOUNT, params: {}, query: {}, body }, services);
+    const ask = (body: Record<string, unknown>) => handler({ host: 'localhost', account: ACCOUNT, principal: `arn:aws:iam::${ACCOUNT}:root`, params: {}, query: {}, body }, services);
     const stream = { logStreamName: `run/${run.id}` };
     await assert.rejects(ask({ logGroupName: '/aws/omics/Other', ...stream }), { type: 'ResourceNotFoundException', message: 'The specified log group does not exist.' });
     await assert.rejects(ask(stream), { type: 'ValidationException' });

@@ -5,6 +5,10 @@ import { after, before, describe, test } from 'node:test';
 import {
   CancelRunCommand,
   ConflictException,
+  CreateConfigurationCommand,
+  CreateRunCacheCommand,
+  CreateWorkflowVersionCommand,
+  waitUntilWorkflowVersionActive,
   CreateRunGroupCommand,
   DeleteRunCommand,
   GetRunCommand,
@@ -23,6 +27,7 @@ import {
 import { ROLE } from '../support/client.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { QUICK_WAITER, sleep } from '../support/wait.js';
+import { cwlZip } from '../support/workflows.js';
 import {
   activeWorkflow,
   arnOf,
@@ -118,19 +123,26 @@ describe('StartRun / GetRun / waitUntilRunCompleted', () => {
   });
 
   test('optional StartRun members are stored and echoed by GetRun', async () => {
+    // Every reference names a record that exists (unknown ones are refused: test/api/workflow-resources.test.ts).
+    await srv.client.send(new CreateWorkflowVersionCommand({ workflowId: wf, versionName: 'v1', definitionZip: cwlZip(), requestId: uniq('req') }));
+    assert.equal((await waitUntilWorkflowVersionActive({ client: srv.client, maxWaitTime: 20, ...QUICK_WAITER }, { workflowId: wf, versionName: 'v1' })).state, 'SUCCESS');
+    const cache = await srv.client.send(new CreateRunCacheCommand({ cacheS3Location: 's3://omicsd-test/cache/', requestId: uniq('req') }));
+    const configurationName = uniq('cfg');
+    await srv.client.send(new CreateConfigurationCommand({ name: configurationName, runConfigurations: {}, requestId: uniq('req') }));
     const { id } = await startRun(srv.client, wf, {
-      priority: 5, logLevel: 'ALL', storageType: 'DYNAMIC', retentionMode: 'REMOVE', cacheId: '123', cacheBehavior: 'CACHE_ALWAYS',
-      networkingMode: 'VPC', configurationName: 'cfg-1', workflowVersionName: 'v1', workflowOwnerId: '123456789012',
+      priority: 5, logLevel: 'ALL', storageType: 'DYNAMIC', retentionMode: 'REMOVE', cacheId: cache.id, cacheBehavior: 'CACHE_ALWAYS',
+      networkingMode: 'VPC', configurationName, workflowVersionName: 'v1', workflowOwnerId: '123456789012',
     });
     const r = await srv.client.send(new GetRunCommand({ id }));
     assert.equal(r.priority, 5);
     assert.equal(r.logLevel, 'ALL');
     assert.equal(r.storageType, 'DYNAMIC');
     assert.equal(r.retentionMode, 'REMOVE');
-    assert.equal(r.cacheId, '123');
+    assert.equal(r.cacheId, cache.id);
     assert.equal(r.cacheBehavior, 'CACHE_ALWAYS');
     assert.equal(r.networkingMode, 'VPC');
-    assert.equal(r.configuration?.name, 'cfg-1');
+    assert.equal(r.configuration?.name, configurationName);
+    assert.match(r.configuration?.uuid ?? '', UUID);
     assert.equal(r.workflowVersionName, 'v1');
     assert.equal(r.workflowOwnerId, '123456789012');
     const listed = (await srv.client.send(new ListRunsCommand({ name: r.name }))).items![0];

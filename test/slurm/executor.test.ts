@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  CancelRunBatchCommand, GetBatchCommand, GetRunCommand, ListRunsInBatchCommand, StartRunBatchCommand, StartRunCommand,
+  CancelRunBatchCommand, CreateRunCacheCommand, GetBatchCommand, GetRunCommand, ListRunsInBatchCommand, ListRunTasksCommand, StartRunBatchCommand,
+  StartRunCommand,
   type GetRunCommandOutput, type OmicsClient,
 } from '@aws-sdk/client-omics';
 import { assertWorks, needs } from '../executors/harness.js';
@@ -140,6 +141,23 @@ describe('Slurm executor', { skip: slurmSkip || needs('cwltool') }, () => {
     assert.equal(cancelled.status, 'FAILED');
     assert.equal(cancelled.failureReason, 'SLURM_JOB_CANCELLED');
     assert.match(cancelled.statusMessage!, new RegExp(`Slurm job ${jobId} was cancelled outside omicsd`));
+  });
+
+  test('a run cache on Slurm: the second run of the same input reuses the step the first one ran as a job', async (t) => {
+    const server = await slurmServer(t);
+    const c = server.client;
+    const wf = await createWorkflow(c, { definitionZip: echoTool(3), engine: 'CWL' });
+    const cache = await c.send(new CreateRunCacheCommand({ cacheS3Location: 's3://out/slurm-cache/', cacheBehavior: 'CACHE_ALWAYS' }));
+    const start = async () => (await c.send(new StartRunCommand({ workflowId: wf, roleArn: ROLE, outputUri: 's3://out/cached/', parameters: { msg: 'same' }, cacheId: cache.id }))).id!;
+    const first = await finished(c, await start());
+    assert.equal(first.status, 'COMPLETED', first.statusMessage);
+    const second = await finished(c, await start());
+    assert.equal(second.status, 'COMPLETED', second.statusMessage);
+    const [task] = (await c.send(new ListRunTasksCommand({ id: second.id }))).items!;
+    assert.equal(task.cacheHit, true);
+    assert.match(task.cacheS3Uri!, /^s3:\/\/out\/slurm-cache\/cwltool\/[0-9a-f]{32}\/$/);
+    assert.equal(output(server.dataDir, second.runOutputUri!, 'out.txt').trim(), 'same');
+    assert.ok(jobIdOf(server.dataDir, second.id!), 'the cached run was a Slurm job too');
   });
 
   test('CancelRunBatch with jobs queued in Slurm and running: every run CANCELLED and no job left in the queue', async (t) => {

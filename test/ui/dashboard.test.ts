@@ -1,12 +1,12 @@
 /*
  * The dashboard (docs/dashboard.md) end to end in a real browser, against omicsd running real CWL
  * runs: a batch started from the form and watched to PROCESSED, a failed run's reason and engine
- * log, a batch cancelled after confirming, a phone-width page, and signing in when omicsd
+ * log, a batch cancelled after confirming, a workflow's versions, a phone-width page, and signing in when omicsd
  * authenticates. Screenshots are saved under test-results/dashboard/.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GetBatchCommand, StartRunBatchCommand } from '@aws-sdk/client-omics';
+import { CreateWorkflowVersionCommand, GetBatchCommand, StartRunBatchCommand } from '@aws-sdk/client-omics';
 import type { Browser, Page } from 'playwright-core';
 import { assertWorks, needs } from '../executors/harness.js';
 import { browserSkip, launchBrowser, screenshot } from '../support/browser.js';
@@ -103,6 +103,18 @@ describe('dashboard', { skip: browserSkip || needs('cwltool') }, () => {
     await page.locator('h1 .status', { hasText: 'CANCELLED' }).waitFor({ timeout: 60_000 });
     assert.equal((await server.client.send(new GetBatchCommand({ batchId: out.id }))).status, 'CANCELLED');
     await screenshot(page, 'batch-cancelled');
+    await page.close();
+  });
+
+  test('a workflow page lists the workflow\'s versions', async () => {
+    const wf = await createWorkflow(server.client, { name: 'versioned', definitionZip: sampleTool, engine: 'CWL' });
+    await server.client.send(new CreateWorkflowVersionCommand({ workflowId: wf, versionName: 'v2.1', description: 'faster', definitionZip: sampleTool, requestId: `v-${wf}` }));
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${server.url}/ui/#/workflows/${wf}`, { waitUntil: 'networkidle' });
+    const row = page.locator('table.versions tr', { hasText: 'v2.1' });
+    await row.locator('.status', { hasText: 'ACTIVE' }).waitFor({ timeout: 20_000 });
+    assert.match(await row.innerText(), /faster/);
+    await screenshot(page, 'workflow-versions');
     await page.close();
   });
 

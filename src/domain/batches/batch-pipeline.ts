@@ -172,7 +172,7 @@ export class BatchPipeline {
       try {
         const setting = parseInput(InlineSetting, parseEntry(texts[i]));
         const request = parseInput(BatchRunInput, effectiveRunRequest(batch.defaultRunSetting, setting));
-        outcomes.push({ seq: e.seq, run: await runs.prepare(batch.accountId, request, refs, { batchId, runSettingId: e.runSettingId }) });
+        outcomes.push({ seq: e.seq, run: await runs.prepare(batch.accountId, request, refs, { batchId, runSettingId: e.runSettingId }, batch.startedBy) });
       } catch (err) {
         // A store or system error (it carries a code: SQLITE_BUSY, ECONNRESET, …) is the step's, and the
         // step is retried; anything else that goes wrong with one entry fails that entry alone.

@@ -23,7 +23,7 @@ export class BatchService {
   ) {}
 
   /** Validates what can be checked at once, records the batch as CREATING and leaves the rest to the pipeline. */
-  async start(account: string, input: StartRunBatchInput, raw: Record<string, unknown>): Promise<BatchRecord> {
+  async start(account: string, input: StartRunBatchInput, raw: Record<string, unknown>, principal?: string): Promise<BatchRecord> {
     const settings = input.batchRunSettings;
     if ((settings.inlineSettings === undefined) === (settings.s3UriSettings === undefined)) {
       throw validationError('batchRunSettings must contain exactly one of inlineSettings or s3UriSettings');
@@ -33,13 +33,9 @@ export class BatchService {
     if (prior) return prior;
 
     const d = input.defaultRunSetting;
-    if (d.workflowType === 'READY2RUN') throw validationError('Ready2Run workflows are not supported in run batches: use a PRIVATE workflow');
-    if (d.cacheBehavior && !d.cacheId) throw validationError('defaultRunSetting.cacheBehavior requires defaultRunSetting.cacheId');
     if (d.outputUri !== undefined) checkOutputUri(d.outputUri, 'defaultRunSetting.outputUri');
-    if (d.workflowOwnerId && d.workflowOwnerId !== account) throw notFound(`Workflow ${d.workflowId} shared by account ${d.workflowOwnerId} not found`);
-    const refs = new RunReferences(this.store, account);
-    await refs.activeWorkflow(d.workflowId);
-    await refs.requireRunGroup(d.runGroupId);
+    // The same checks, in the same order and with the same errors, as StartRun's (docs/runs.md, "References").
+    await new RunReferences(this.store, account).resolve(d);
 
     let s3Etag: string | undefined;
     requireBucket(this.buckets, account, d.outputUri);
@@ -55,7 +51,7 @@ export class BatchService {
       // Stored as parsed: members the API does not define are dropped, and GetBatch echoes only what was given.
       defaultRunSetting: d,
       inlineSettings: settings.inlineSettings,
-      s3Uri: settings.s3UriSettings, s3Etag,
+      s3Uri: settings.s3UriSettings, s3Etag, startedBy: principal,
     });
     const record = createdRecord(res, input.requestId);
     if (res.kind === 'created') {

@@ -38,18 +38,16 @@ export class RunService {
    * Checks what a run of `account` refers to and builds the row to insert; throws the error StartRun
    * would answer. `refs` reads as that account.
    */
-  async prepare(account: string, input: RunInput, refs: RunReferences, entry?: { batchId: string; runSettingId: string }): Promise<NewRun> {
-    if (input.workflowType === 'READY2RUN') throw notFound(`Ready2Run workflow ${input.workflowId} not found: omicsd runs private workflows only`);
-    if (input.workflowOwnerId && input.workflowOwnerId !== account) {
-      throw notFound(`Workflow ${input.workflowId} shared by account ${input.workflowOwnerId} not found`);
-    }
-    if (input.cacheBehavior && !input.cacheId) throw validationError('cacheBehavior requires cacheId');
-    const workflow = await refs.activeWorkflow(input.workflowId);
-    await refs.requireRunGroup(input.runGroupId);
+  async prepare(
+    account: string, input: RunInput, refs: RunReferences, entry?: { batchId: string; runSettingId: string }, principal?: string,
+  ): Promise<NewRun> {
+    const { workflow, version, cache } = await refs.resolve(input);
+    // A run of a version runs that version's definition, against its parameter template.
+    const definition = version?.doc ?? workflow.doc;
     // A workflow that declares no parameters takes none: parameters are never passed unchecked.
-    const problem = parameterProblem(workflow.doc.parameterTemplate ?? {}, input.parameters);
+    const problem = parameterProblem(definition.parameterTemplate ?? {}, input.parameters);
     if (problem) throw validationError(problem);
-    checkRunInputs(input.parameters, workflow.doc.pathInputs, this.inputRules);
+    checkRunInputs(input.parameters, definition.pathInputs, this.inputRules);
     checkOutputUri(input.outputUri);
     requireBucket(this.bucketScope, account, input.outputUri);
     requireBucketsIn(this.bucketScope, account, input.parameters);
@@ -69,12 +67,14 @@ export class RunService {
       creationTime: Date.now(),
       runOutputUriPrefix: input.outputUri.endsWith('/') ? input.outputUri : `${input.outputUri}/`,
       workflowUuid: workflow.uuid,
-      digest: workflow.doc.digest,
+      digest: definition.digest,
       extra: {
-        cacheId: input.cacheId, cacheBehavior: input.cacheBehavior, storageCapacity: input.storageCapacity,
-        storageType: input.storageType ?? workflow.doc.storageType ?? 'STATIC', logLevel: input.logLevel,
+        cacheId: input.cacheId, cacheBehavior: cache ? (input.cacheBehavior ?? cache.doc.cacheBehavior) : undefined,
+        storageCapacity: input.storageCapacity ?? definition.storageCapacity,
+        storageType: input.storageType ?? definition.storageType ?? 'STATIC', logLevel: input.logLevel,
         retentionMode: input.retentionMode ?? 'RETAIN', workflowOwnerId: input.workflowOwnerId,
-        workflowVersionName: input.workflowVersionName, networkingMode: input.networkingMode ?? 'RESTRICTED',
+        workflowVersionName: input.workflowVersionName, workflowVersionId: version?.id, accelerators: definition.accelerators,
+        startedBy: principal, networkingMode: input.networkingMode ?? 'RESTRICTED',
         configurationName: input.configurationName, engineSettings: input.engineSettings,
         scratchStorageMode: input.scratchStorageMode, outputBucketOwnerId: input.outputBucketOwnerId, runId: input.runId,
         runSettingId: entry?.runSettingId,
@@ -82,7 +82,7 @@ export class RunService {
     };
   }
 
-  async startRun(account: string, input: StartRunInput, raw: Record<string, unknown>): Promise<RunRecord> {
+  async startRun(account: string, input: StartRunInput, raw: Record<string, unknown>, principal?: string): Promise<RunRecord> {
     const hash = requestHash(raw);
     const prior = await replayed(this.store, account, 'run', input.requestId, hash, (id) => this.store.runs.get(id, account));
     if (prior) return prior;
@@ -98,7 +98,7 @@ export class RunService {
       if (!input.workflowId) throw validationError('StartRun needs a workflowId (or the runId of a run to repeat)');
       effective = input as RunInput;
     }
-    const run = await this.prepare(account, effective, new RunReferences(this.store, account));
+    const run = await this.prepare(account, effective, new RunReferences(this.store, account), undefined, principal);
     const bucket = this.buckets.for(account);
     if (!bucket.tryTake()) {
       this.telemetry.startRunThrottled('StartRun');
@@ -115,6 +115,19 @@ export class RunService {
     const run = await this.store.runs.get(id, account);
     if (!run) throw notFound(`Run ${id} not found`);
     return run;
+  }
+
+  /** The definition a run runs: its workflow version's, else its workflow's (undefined once deleted). */
+  async definitionSource(run: RunRecord) {
+    if (run.extra.workflowVersionId) return (await this.store.versions.byId(run.extra.workflowVersionId))?.doc;
+    return (await this.store.workflows.get(run.workflowId, null))?.doc;
+  }
+
+  /** GetRun's engineVersion: what the executor's engine for the run's definition says it is. */
+  async engineVersion(run: RunRecord) {
+    if (!this.executor.engineVersion) return undefined;
+    const doc = await this.definitionSource(run);
+    return doc && this.executor.engineVersion(doc.engine, doc.main);
   }
 
   list(filter: RunFilter, page: PageRequest) {

@@ -1,18 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../objectstore/object-store.js';
-import { parseS3Uri } from '../../objectstore/object-store.js';
 import type { PageRequest, Store } from '../../store/store.js';
-import { conflict, notFound, validationError } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { requestHash } from '../hash.js';
 import { createdRecord, replayed } from '../idempotency.js';
 import { newUuid } from '../ids.js';
 import type { Json, ParameterSpec, Tags, WorkflowEngine, WorkflowRecord } from '../model.js';
-import { inspectDefinition } from './inspect-definition.js';
-import { requireBucket, type BucketScope } from '../bucket-access.js';
-
-const MAX_ZIP_BYTES = 4.4 * 1024 * 1024;
-const MAX_URI_BYTES = 100 * 1024 * 1024;
+import type { BucketScope } from '../bucket-access.js';
+import { acceptDefinition, activateDefinition } from './definition-source.js';
+import { visibleWorkflow } from './shared-workflows.js';
 
 /** CreateWorkflow's request, after the API checked its shape. */
 export interface CreateWorkflowRequest {
@@ -42,20 +38,7 @@ export class WorkflowService {
     const hash = requestHash(raw);
     const prior = await replayed(this.store, account, 'workflow', input.requestId, hash, (id) => this.store.workflows.get(id, account));
     if (prior) return prior;
-    const sources = [input.definitionZip, input.definitionUri, input.definitionRepository].filter((v) => v !== undefined).length;
-    if (sources !== 1) throw validationError('Exactly one of definitionZip, definitionUri or definitionRepository is required');
-    if (input.definitionRepository) throw validationError('definitionRepository is not supported by omicsd: use definitionZip or definitionUri');
-    let definition: Buffer | null = null;
-    if (input.definitionZip !== undefined) {
-      definition = Buffer.from(input.definitionZip, 'base64');
-      if (definition.length === 0) throw validationError('definitionZip is empty');
-      if (definition.length > MAX_ZIP_BYTES) throw validationError(`definitionZip is ${definition.length} bytes; the maximum is 4.4 MB (use definitionUri for larger definitions)`);
-    } else {
-      requireBucket(this.buckets, account, input.definitionUri);
-      const loc = parseS3Uri(input.definitionUri!, 'definitionUri');
-      const head = await this.objects.head(loc);
-      if (head.size > MAX_URI_BYTES) throw validationError(`The object at definitionUri is ${head.size} bytes; the maximum is 100 MB`);
-    }
+    const definition = await acceptDefinition(this.objects, this.buckets, account, input);
     const res = await this.store.workflows.create({
       accountId: account, uuid: newUuid(), status: 'CREATING', type: 'PRIVATE', name: input.name, creationTime: Date.now(),
       requestId: input.requestId, requestHash: hash, tags: input.tags ?? {},
@@ -76,25 +59,10 @@ export class WorkflowService {
     const wf = await this.store.workflows.get(id, null);
     if (!wf || wf.status !== 'CREATING') return;
     try {
-      let zip = await this.store.workflows.getDefinition(id);
-      if (!zip) {
-        const { body } = await this.objects.read(parseS3Uri(wf.doc.definitionUri!, 'definitionUri'));
-        const chunks: Buffer[] = [];
-        let size = 0;
-        for await (const c of body) {
-          size += c.length;
-          if (size > MAX_URI_BYTES) throw new Error('The definition object is larger than 100 MB');
-          chunks.push(Buffer.from(c));
-        }
-        zip = Buffer.concat(chunks);
-      }
-      const found = await inspectDefinition(zip, { main: wf.doc.main, engine: wf.doc.engine });
-      const digest = createHash('sha256').update(zip).digest('hex');
-      await this.store.workflows.update(id, {
-        status: 'ACTIVE',
-        doc: { engine: found.engine, main: found.main, digest, parameterTemplate: wf.doc.parameterTemplate ?? found.parameterTemplate, pathInputs: found.pathInputs },
-      });
-      if (!(await this.store.workflows.getDefinition(id))) await this.store.workflows.setDefinition(id, zip);
+      const stored = await this.store.workflows.getDefinition(id);
+      const { zip, doc } = await activateDefinition(this.objects, stored, wf.doc);
+      await this.store.workflows.update(id, { status: 'ACTIVE', doc });
+      if (!stored) await this.store.workflows.setDefinition(id, zip);
     } catch (err) {
       this.log.info({ workflowId: id, err: (err as Error).message }, 'workflow definition rejected');
       await this.store.workflows.update(id, { status: 'FAILED', doc: { statusMessage: (err as Error).message.slice(0, 1000) } });
@@ -106,8 +74,9 @@ export class WorkflowService {
     for (const wf of await this.store.workflows.listInStatus('CREATING')) await this.activate(wf.id);
   }
 
-  async get(account: string, id: string) {
-    const wf = await this.store.workflows.get(id, account);
+  /** A workflow of `account`, or with `ownerId`, one that account shared with it (docs/shares.md). */
+  async get(account: string, id: string, ownerId?: string) {
+    const wf = await visibleWorkflow(this.store, account, id, ownerId);
     if (!wf) throw notFound(`Workflow ${id} not found`);
     return wf;
   }
@@ -123,6 +92,21 @@ export class WorkflowService {
     const zip = await this.store.workflows.getDefinition(id);
     if (!zip) throw notFound(`Workflow ${id} has no stored definition`);
     return zip;
+  }
+
+  /**
+   * What a verified presigned link serves (docs/workflows.md): the definition zip or the readme of a
+   * workflow or one of its versions. The link's signature is the authorization, so no account is asked.
+   */
+  async linked(workflowId: string, versionName: string | undefined, what: 'definition' | 'readme'): Promise<Buffer | string | undefined> {
+    if (versionName !== undefined) {
+      const v = await this.store.versions.get(workflowId, versionName, null);
+      if (!v) return undefined;
+      return what === 'readme' ? v.doc.readme : this.store.versions.getDefinition(v.id);
+    }
+    const wf = await this.store.workflows.get(workflowId, null);
+    if (!wf) return undefined;
+    return what === 'readme' ? wf.doc.readme : this.store.workflows.getDefinition(workflowId);
   }
 
   async update(account: string, id: string, patch: { name?: string; description?: string; storageType?: string; storageCapacity?: number; readmeMarkdown?: string }) {

@@ -6,6 +6,8 @@ import { isNoise, type EngineAdapter, type RunContext, type TaskSink, type TaskT
 /** cwltool's log lines: `INFO [job count_lines] completed success`, `WARNING [job x] exited with status: 1`. */
 const LEVEL = /^(INFO|WARNING|ERROR|DEBUG|CRITICAL)\b\s*/;
 const JOB = /^(?:INFO|WARNING|ERROR|DEBUG)\s+\[job ([^\]]+)\]\s?(.*)$/;
+/** With --cachedir: `[job x] Output of job will be cached in DIR` (a miss), `[job x] Using cached output in DIR` (a hit: no run, no completed line). */
+const CACHED = /^(Output of job will be cached in|Using cached output in) (.+)$/;
 
 /**
  * Task tracking from cwltool's log (stderr), as printed by cwltool 3.1:
@@ -19,6 +21,7 @@ export function cwltoolTasks(ctx: RunContext, sink: TaskSink): TaskTracker {
   const info = readCwl(ctx.mainPath, ctx.definitionDir);
   const open = new Set<string>();
   const done = new Set<string>();
+  const cacheUri = new Map<string, string>();
   return {
     line(raw) {
       const m = JOB.exec(raw);
@@ -27,13 +30,24 @@ export function cwltoolTasks(ctx: RunContext, sink: TaskSink): TaskTracker {
       if (done.has(name)) return;
       const at = Date.now();
       const res = info.resourcesOf(name);
+      const cached = CACHED.exec(rest);
+      if (cached) {
+        const uri = ctx.cacheS3Prefix ? `${ctx.cacheS3Prefix}${path.basename(cached[2].trim())}/` : undefined;
+        if (uri) cacheUri.set(name, uri);
+        if (cached[1].startsWith('Using')) {
+          open.delete(name);
+          done.add(name);
+          sink({ name, status: 'COMPLETED', at, ...res, cacheHit: true, cacheS3Uri: uri });
+          return;
+        }
+      }
       const completed = /^completed (\w+)/.exec(rest);
       if (completed) {
         const ok = completed[1] === 'success';
         open.delete(name);
         done.add(name);
         sink({
-          name, status: ok ? 'COMPLETED' : 'FAILED', at, ...res,
+          name, status: ok ? 'COMPLETED' : 'FAILED', at, ...res, cacheHit: cacheUri.has(name) ? false : undefined, cacheS3Uri: cacheUri.get(name),
           ...(ok ? {} : { failureReason: completed[1].slice(0, 64), statusMessage: `cwltool: job ${name} completed ${completed[1]}` }),
         });
       } else if (!open.has(name)) {
@@ -73,6 +87,7 @@ export function cwltoolErrors(stderr: string[]): string {
 export class CwltoolAdapter implements EngineAdapter {
   readonly id = 'cwltool';
   readonly family = 'CWL' as const;
+  readonly callCache = true;
 
   constructor(readonly argv: string[]) {}
 
@@ -83,10 +98,13 @@ export class CwltoolAdapter implements EngineAdapter {
       args: [
         '--disable-color',
         ...(ctx.containers ? [] : ['--no-container']),
+        // The trailing separator keeps cwltool's scratch folders, named by prefix, inside the cache folder.
+        ...(ctx.cacheDir ? ['--cachedir', `${ctx.cacheDir}${path.sep}`] : []),
         '--outdir', ctx.outDir,
         '--basedir', ctx.runDir,
         '--tmpdir-prefix', tmp,
-        '--tmp-outdir-prefix', tmp,
+        // With a cache, each job's output folder is its cache entry (cwltool refuses both).
+        ...(ctx.cacheDir ? [] : ['--tmp-outdir-prefix', tmp]),
         ctx.mainPath,
         ctx.inputsPath,
       ],

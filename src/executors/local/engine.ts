@@ -20,6 +20,10 @@ export interface RunContext {
   inputsPath: string;
   /** Whether a container runtime (docker) answers; when false, CWL runs tools on the host. */
   containers: boolean;
+  /** The engine's call-cache folder, when the run uses a run cache (docs/run-caches.md). */
+  cacheDir?: string;
+  /** Where the cache keeps the engine's entries in the object store (`s3://…/<engine>/`): tasks' cacheS3Uri. */
+  cacheS3Prefix?: string;
   /** Copies `s3://bucket/key` into the run dir and returns the local path. */
   stageFile(uri: string): Promise<string>;
   /** Copies every object under `s3://bucket/prefix/` into a folder of the run dir and returns it. */
@@ -43,6 +47,8 @@ export interface EngineAdapter {
   readonly family: WorkflowLanguage;
   /** The command as configured or found: executable (absolute) and leading arguments. */
   readonly argv: string[];
+  /** The engine caches task results in `RunContext.cacheDir` (docs/run-caches.md). */
+  readonly callCache?: boolean;
   /**
    * Writes the engine's inputs file from the run's parameters (s3:// values staged) and returns the
    * arguments that follow `argv`.

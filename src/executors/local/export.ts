@@ -50,7 +50,7 @@ export function outputLocation(runOutputUri: string, sub: string, rel: string): 
   return { bucket: base.bucket, key: [prefix, sub, rel].filter(Boolean).join('/') };
 }
 
-async function upload(objects: ObjectStore, file: string, loc: S3Location) {
+export async function upload(objects: ObjectStore, file: string, loc: S3Location) {
   const st = await fs.stat(file);
   await objects.write(loc, createReadStream(file), { contentLength: st.size });
 }

@@ -4,11 +4,12 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { RunRecord, RunStatus } from '../../domain/model.js';
+import type { RunRecord, RunStatus, WorkflowEngine } from '../../domain/model.js';
 import { SIMULATE_KEY } from '../../domain/runs/parameters.js';
 import { languageOf, WORKFLOW_LANGUAGES, type WorkflowLanguage } from '../../domain/workflows/languages.js';
 import type { ObjectStore } from '../../objectstore/object-store.js';
-import type { WorkflowTable } from '../../store/store.js';
+import type { RunCacheTable, WorkflowTable, WorkflowVersionTable } from '../../store/store.js';
+import { closeCallCache, openCallCache, readCallCache, type CallCacheSession } from './call-cache.js';
 import type { Executor, RunReporter } from '../executor.js';
 import { stripAnsi, tail, which, type EngineAdapter, type RunContext, type TaskTracker } from './engine.js';
 import { readCwl, type Resources } from './cwl-doc.js';
@@ -29,6 +30,10 @@ export interface LocalExecutorOptions {
   reporter: RunReporter;
   /** Where a run's workflow and its definition are read. */
   workflows: Pick<WorkflowTable, 'get' | 'getDefinition'>;
+  /** Where a run of a workflow version reads that version and its definition. */
+  versions: Pick<WorkflowVersionTable, 'byId' | 'getDefinition'>;
+  /** The run caches runs name (docs/run-caches.md). */
+  caches: Pick<RunCacheTable, 'get'>;
   objects: ObjectStore;
   /** Per-run work and log folders live under `<dataDir>/runs/<runId>/`. */
   dataDir: string;
@@ -76,11 +81,12 @@ export interface LocalExecutorOptions {
  *   OUTPUT_EXPORT_FAILED   the outputs could not be written under runOutputUri
  *   SANDBOX_UNAVAILABLE    bwrap (bubblewrap) is missing or does not work, and tools may not run unsandboxed (sandbox.ts)
  *   EXECUTOR_CHANGED       after a restart with another --executor (local ↔ slurm), a run the other one started
+ *   CACHE_NOT_READABLE     the run's run cache could not be read from the object store
  *   INTERNAL_ERROR         anything else (see omicsd's log)
  */
 export const FAILURE_REASONS = [
   'ENGINE_NOT_FOUND', 'ENGINE_BROKEN', 'UNKNOWN_ENGINE', 'WORKFLOW_NOT_FOUND', 'INVALID_DEFINITION', 'INVALID_INPUT', 'INPUT_NOT_READABLE',
-  'ENGINE_START_FAILED', 'ENGINE_FAILED', 'ENGINE_LOST', 'OUTPUT_EXPORT_FAILED', 'SANDBOX_UNAVAILABLE', 'EXECUTOR_CHANGED', 'INTERNAL_ERROR',
+  'ENGINE_START_FAILED', 'ENGINE_FAILED', 'ENGINE_LOST', 'OUTPUT_EXPORT_FAILED', 'SANDBOX_UNAVAILABLE', 'EXECUTOR_CHANGED', 'CACHE_NOT_READABLE', 'INTERNAL_ERROR',
 ] as const;
 
 export function createLocalExecutor(opts: LocalExecutorOptions): Executor {
@@ -217,6 +223,14 @@ export class EngineExecutor implements Executor {
     this.track(run, (a) => this.execute(run, a));
   }
 
+  async engineVersion(engine: string | undefined, main: string | undefined) {
+    const family = languageOf(engine as WorkflowEngine | undefined, main);
+    if (!family) return undefined;
+    // The probe's answer is cached: asking costs nothing after the first run of the engine.
+    const r = await reportEngine(family, this.opts.engines);
+    return r.status === 'ok' ? `${r.engine} ${r.version}` : undefined;
+  }
+
   /** Runs `work` for the run unless it is already tracked; a failure of omicsd itself fails the run. */
   private track(run: RunRecord, work: (a: ActiveRun) => Promise<void>) {
     if (this.active.has(run.id) || this.closing) return;
@@ -251,25 +265,52 @@ export class EngineExecutor implements Executor {
     this.report(a, 'FAILED', code, tail(message, 1000));
   }
 
-  /** The engine adapter for a run's workflow, or the failure to report. */
+  /** The engine adapter for a run's workflow (its version's definition when it names one), or the failure to report. */
   private async adapterFor(run: RunRecord): Promise<{ adapter: EngineAdapter; zip: Buffer; main?: string } | { code: string; message: string }> {
     const wf = await this.opts.workflows.get(run.workflowId, null);
     if (!wf) return { code: 'WORKFLOW_NOT_FOUND', message: `Workflow ${run.workflowId} no longer exists` };
-    const family = languageOf(wf.doc.engine, wf.doc.main);
-    if (!family) return { code: 'UNKNOWN_ENGINE', message: `Workflow ${run.workflowId} names no engine the local executor can run (${wf.doc.engine ?? 'none'})` };
+    const versionId = run.extra.workflowVersionId;
+    const version = versionId ? await this.opts.versions.byId(versionId) : undefined;
+    if (versionId && !version) return { code: 'WORKFLOW_NOT_FOUND', message: `Workflow version ${run.extra.workflowVersionName} of workflow ${run.workflowId} no longer exists` };
+    const doc = version?.doc ?? wf.doc;
+    const family = languageOf(doc.engine, doc.main);
+    if (!family) return { code: 'UNKNOWN_ENGINE', message: `Workflow ${run.workflowId} names no engine the local executor can run (${doc.engine ?? 'none'})` };
     const lookup = lookupEngine(family, this.opts.engines);
     if (!lookup.found) return { code: 'ENGINE_NOT_FOUND', message: lookup.message };
-    const zip = await this.opts.workflows.getDefinition(run.workflowId);
+    const zip = version ? await this.opts.versions.getDefinition(version.id) : await this.opts.workflows.getDefinition(run.workflowId);
     if (!zip) return { code: 'WORKFLOW_NOT_FOUND', message: `Workflow ${run.workflowId} has no stored definition` };
-    return { adapter: lookup.adapter, zip, main: wf.doc.main };
+    return { adapter: lookup.adapter, zip, main: doc.main };
+  }
+
+  /**
+   * The run's cache session when it names a run cache and its engine caches calls (docs/run-caches.md);
+   * otherwise undefined, said in the engine log when a cache was named.
+   */
+  private async callCache(run: RunRecord, adapter: EngineAdapter): Promise<CallCacheSession | undefined> {
+    if (!run.extra.cacheId) return undefined;
+    const log = this.files(run.id).log;
+    const cache = await this.opts.caches.get(run.extra.cacheId, null);
+    if (!cache) {
+      await fsp.appendFile(log, `omicsd: run cache ${run.extra.cacheId} no longer exists: every task runs\n`);
+      return undefined;
+    }
+    if (!adapter.callCache) {
+      await fsp.appendFile(log, `omicsd: run cache ${cache.id}: ${adapter.id} has no call cache omicsd can drive (docs/run-caches.md): every task runs\n`);
+      return undefined;
+    }
+    const session = await openCallCache(this.opts.objects, this.opts.dataDir, runDir(this.opts.dataDir, run.id),
+      { id: cache.id, behavior: (run.extra.cacheBehavior ?? cache.doc.cacheBehavior) as CallCacheSession['behavior'], cacheS3Uri: cache.doc.cacheS3Uri }, adapter.id);
+    await fsp.appendFile(log, `omicsd: run cache ${cache.id} (${session.behavior}): ${session.before.length} cached entries, kept under ${session.s3Prefix}\n`);
+    return session;
   }
 
   /** The context an adapter sees, for a run whose folder is laid out already. */
-  private async context(run: RunRecord, mainPath: string, outDir: string, stager: Stager): Promise<RunContext> {
+  private async context(run: RunRecord, mainPath: string, outDir: string, stager: Stager, cache?: CallCacheSession): Promise<RunContext> {
     const dir = path.resolve(runDir(this.opts.dataDir, run.id));
     return {
       run, runDir: dir, definitionDir: path.join(dir, 'definition'), mainPath, outDir, tmpDir: path.join(dir, 'tmp'),
       inputsPath: path.join(dir, 'inputs.json'), containers: await this.containers,
+      cacheDir: cache?.engineDir, cacheS3Prefix: cache?.s3Prefix,
       stageFile: (uri) => stager.stageFile(uri), stageDirectory: (uri) => stager.stageDirectory(uri),
     };
   }
@@ -295,12 +336,18 @@ export class EngineExecutor implements Executor {
     const outDir = adapter.outDirFor?.(dir) ?? path.join(dir, 'out');
     await fsp.mkdir(path.join(dir, 'tmp'), { recursive: true });
     await fsp.mkdir(adapter.outDirFor ? path.dirname(outDir) : outDir, { recursive: true });
-    const stager = new Stager(objects, path.join(dir, 'inputs'));
+    let cache: CallCacheSession | undefined;
+    try {
+      cache = await this.callCache(run, adapter);
+    } catch (err) {
+      return this.fail(a, 'CACHE_NOT_READABLE', `Could not read run cache ${run.extra.cacheId}: ${(err as Error).message}`);
+    }
+    const stager = new Stager(objects, cache?.inputsDir ?? path.join(dir, 'inputs'), cache !== undefined);
     let prepared: { args: string[]; env?: Record<string, string> };
     let ctx: RunContext;
     try {
       const mainPath = await unpackDefinition(found.zip, path.join(dir, 'definition'), found.main);
-      ctx = await this.context(run, mainPath, outDir, stager);
+      ctx = await this.context(run, mainPath, outDir, stager, cache);
       const p = run.parameters;
       const params = p && typeof p === 'object' && !Array.isArray(p) ? { ...(p as Record<string, unknown>) } : {};
       delete params[SIMULATE_KEY];
@@ -319,9 +366,9 @@ export class EngineExecutor implements Executor {
     if (sandbox !== 'unsafe') {
       const layout: SandboxLayout = {
         runDir: dir, workDir: ctx.tmpDir, executable: adapter.argv[0], memoryBytes: this.opts.sandboxMemoryBytes ?? defaultMemoryLimit(),
-        readOnly: [...(this.opts.sandboxReadOnly ?? []), ...(access?.readOnly ?? [])].map((p) => path.resolve(p)),
+        readOnly: [...(this.opts.sandboxReadOnly ?? []), ...(access?.readOnly ?? []), ...(cache ? [cache.inputsDir] : [])].map((p) => path.resolve(p)),
         shareNetwork: access?.shareNetwork, users: access?.users,
-        writable: [...new Set([ctx.tmpDir, adapter.outDirFor ? path.dirname(outDir) : outDir])],
+        writable: [...new Set([ctx.tmpDir, adapter.outDirFor ? path.dirname(outDir) : outDir, ...(cache ? [cache.engineDir] : [])])],
       };
       await prepareSandbox(layout);
       argv = sandboxArgv(sandbox.bwrap, layout, argv, sandboxEnv(process.env, { ...env, [MARKER_ENV]: marker }));
@@ -385,6 +432,7 @@ export class EngineExecutor implements Executor {
     const how = outcome.signal ? `was killed by ${outcome.signal}` : `exited with code ${outcome.code}`;
     await fsp.appendFile(files.log, `omicsd: ${new Date().toISOString()} ${adapter.id} ${how}\n`);
     tracker.finish(outcome.code === 0);
+    await this.closeCache(run, outcome.code === 0);
     this.report(a, 'STOPPING');
     if (outcome.code === 0) {
       try {
@@ -404,6 +452,21 @@ export class EngineExecutor implements Executor {
     const head = `${adapter.id} ${how}`;
     // The engine's last words matter most: keep the head line and the end of the summary.
     this.report(a, 'FAILED', 'ENGINE_FAILED', summary ? `${head}:\n${tail(summary, 1000 - head.length - 2)}` : head);
+  }
+
+  /** Keeps or drops what the run added to its run cache (call-cache.ts); a failure here costs the cache, never the run. */
+  private async closeCache(run: RunRecord, succeeded: boolean) {
+    const dir = runDir(this.opts.dataDir, run.id);
+    const session = await readCallCache(dir);
+    if (!session) return;
+    const log = this.files(run.id).log;
+    try {
+      const kept = await closeCallCache(this.opts.objects, session, succeeded);
+      await fsp.appendFile(log, `omicsd: run cache ${session.cacheId} (${session.behavior}): ${kept} new entries kept under ${session.s3Prefix}\n`);
+    } catch (err) {
+      this.opts.log.warn({ err, runId: run.id, cacheId: session.cacheId }, 'could not keep the run cache entries');
+      await fsp.appendFile(log, `omicsd: run cache ${session.cacheId}: could not keep this run's entries: ${(err as Error).message}\n`).catch(() => {});
+    }
   }
 
   /** Stops a cancelled run's engine; its record goes with it, so no later start re-attaches to it. */
@@ -506,7 +569,8 @@ export class EngineExecutor implements Executor {
       : this.host.alive(record) ? `re-attached to ${record.engine} (${handle})` : `its engine (${record.engine}, ${handle}) is gone`;
     this.opts.log.info({ runId: run.id, engine: record.engine, pid: record.pid, jobId: record.jobId }, `recovery: run ${run.id}: ${state}`);
     await fsp.appendFile(files.log, `omicsd: ${new Date().toISOString()} omicsd restarted: ${state}\n`);
-    const ctx = await this.context(run, record.mainPath, record.outDir, new Stager(this.opts.objects, path.join(runDir(this.opts.dataDir, run.id), 'inputs')));
+    const cache = await readCallCache(runDir(this.opts.dataDir, run.id));
+    const ctx = await this.context(run, record.mainPath, record.outDir, new Stager(this.opts.objects, path.join(runDir(this.opts.dataDir, run.id), 'inputs')), cache);
     a.running = run.status !== 'STARTING';
     await this.follow(run, a, found.adapter, ctx);
   }

@@ -220,7 +220,11 @@ export function sandboxArgv(bwrap: string, layout: SandboxLayout, command: strin
   }
   parents(layout.runDir);
   a.push('--ro-bind', layout.runDir, layout.runDir);
-  for (const w of layout.writable) a.push('--bind', w, w);
+  for (const w of layout.writable) {
+    // A writable folder outside the run folder (a run cache's) needs its parents too.
+    if (!within(layout.runDir, w)) parents(w);
+    a.push('--bind', w, w);
+  }
   a.push('--clearenv');
   for (const [k, v] of Object.entries(env)) a.push('--setenv', k, v);
   a.push('--chdir', layout.workDir, '--setenv', 'HOME', layout.workDir, '--setenv', 'TMPDIR', layout.workDir);

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -47,14 +48,17 @@ export async function unpackDefinition(zip: Uint8Array, dir: string, main: strin
 }
 
 /**
- * Copies s3:// objects into `<runDir>/inputs/<bucket>/<key>`, each at most once per run, keeping
- * their file names (CWL tools see the basename).
+ * Copies s3:// objects into `<inputsDir>/<bucket>/<key>`, each at most once per run, keeping their
+ * file names (CWL tools see the basename). `inputsDir` is the run's own `inputs/`, or, for a run
+ * with a run cache, the cache's shared one (`reuse`): the engine's cache keys hold input paths, so
+ * every run of the cache must see an input at the same path. There a copy is reused while the
+ * object's ETag is the one it was copied at, and replaced atomically when the object changed.
  */
 export class Stager {
   private files = new Map<string, Promise<string>>();
   private root: string;
 
-  constructor(private objects: ObjectStore, inputsDir: string) {
+  constructor(private objects: ObjectStore, inputsDir: string, private reuse = false) {
     this.root = path.resolve(inputsDir);
   }
 
@@ -72,8 +76,20 @@ export class Stager {
     const target = inside(this.root, path.join(loc.bucket, loc.key), 'The input');
     await fs.mkdir(path.dirname(target), { recursive: true });
     try {
-      const { body } = await this.objects.read(loc);
-      await pipeline(body, createWriteStream(target));
+      if (!this.reuse) {
+        const { body } = await this.objects.read(loc);
+        await pipeline(body, createWriteStream(target));
+        return target;
+      }
+      const stamp = path.join(this.root, '.etags', createHash('sha256').update(uri).digest('hex'));
+      const { etag } = await this.objects.head(loc);
+      if (await fs.readFile(stamp, 'utf8').then((t) => t === etag, () => false) && await fs.stat(target).then(() => true, () => false)) return target;
+      const { body } = await this.objects.read(loc, { ifMatch: etag });
+      const temp = `${target}.${randomBytes(6).toString('hex')}.part`;
+      await pipeline(body, createWriteStream(temp));
+      await fs.rename(temp, target);
+      await fs.mkdir(path.dirname(stamp), { recursive: true });
+      await fs.writeFile(stamp, etag);
     } catch (err) {
       throw new PrepareError('INPUT_NOT_READABLE', `Could not read the input ${uri}: ${(err as Error).message}`);
     }

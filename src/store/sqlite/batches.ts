@@ -8,7 +8,7 @@ import { replay } from './idempotency.js';
 const batchFromRow = (r: Row): BatchRecord => ({
   id: String(r.id), accountId: r.account_id, uuid: r.uuid, name: opt(r.name), status: r.status, requestId: r.request_id, requestHash: r.request_hash,
   workflowId: String(r.workflow_id), runGroupId: idStr(r.run_group_id), creationTime: r.creation_time,
-  submittedTime: opt(r.submitted_time), processedTime: opt(r.processed_time), failedTime: opt(r.failed_time), failureReason: opt(r.failure_reason), failureDetail: opt(r.failure_detail),
+  submittedTime: opt(r.submitted_time), processedTime: opt(r.processed_time), failedTime: opt(r.failed_time), failureReason: opt(r.failure_reason), failureDetail: opt(r.failure_detail), startedBy: opt(r.started_by),
   tags: JSON.parse(r.tags), defaultRunSetting: JSON.parse(r.default_run_setting),
   inlineSettings: r.inline_settings == null ? undefined : JSON.parse(r.inline_settings), s3Uri: opt(r.s3_uri), s3Etag: opt(r.s3_etag),
   totalRuns: opt(r.total_runs), cancelRequested: !!r.cancel_requested, deleteRequested: !!r.delete_requested,
@@ -32,10 +32,10 @@ export class SqliteBatches implements BatchTable {
       if (prior) return prior;
       const id = this.db.nextIds('runBatch', 1);
       this.db.prepared(`INSERT INTO batches (id, account_id, uuid, name, status, request_id, request_hash, workflow_id, run_group_id, creation_time, tags,
-              default_run_setting, inline_settings, s3_uri, s3_etag) VALUES (?, ?, ?, ?, 'CREATING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+              default_run_setting, inline_settings, s3_uri, s3_etag, started_by) VALUES (?, ?, ?, ?, 'CREATING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         id, rec.accountId, rec.uuid, rec.name ?? null, rec.requestId, rec.requestHash, rec.workflowId, rec.runGroupId ?? null, rec.creationTime,
         JSON.stringify(rec.tags), JSON.stringify(rec.defaultRunSetting), rec.inlineSettings ? JSON.stringify(rec.inlineSettings) : null,
-        rec.s3Uri ?? null, rec.s3Etag ?? null);
+        rec.s3Uri ?? null, rec.s3Etag ?? null, rec.startedBy ?? null);
       return { kind: 'created', record: batchFromRow(this.db.prepared('SELECT * FROM batches WHERE id = ?').get(id) as Row) };
     });
   }

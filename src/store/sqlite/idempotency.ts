@@ -2,7 +2,10 @@ import type { IdempotentKind, IdempotentResult } from '../store.js';
 import type { Row, SqliteDatabase } from './database.js';
 
 /** The table each kind of idempotent create writes. */
-export const TABLE_OF: Record<IdempotentKind, string> = { workflow: 'workflows', run: 'runs', runGroup: 'run_groups', runBatch: 'batches' };
+export const TABLE_OF: Record<IdempotentKind, string> = {
+  workflow: 'workflows', run: 'runs', runGroup: 'run_groups', runBatch: 'batches',
+  workflowVersion: 'workflow_versions', runCache: 'run_caches', configuration: 'configurations',
+};
 
 /** A previous create with the same client token of the same account, looked up inside the caller's transaction. */
 export function replay<T>(

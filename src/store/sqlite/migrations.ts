@@ -282,6 +282,107 @@ CREATE TRIGGER batches_event_update AFTER UPDATE OF status ON batches WHEN NEW.s
 END;
 `,
   },
+  {
+    version: 6,
+    description: 'workflow versions, run caches, run configurations and workflow shares',
+    sql: `
+INSERT INTO sequences (name, next_value) VALUES ('workflowVersion', 1), ('runCache', 1000001), ('configuration', 1);
+
+-- A version belongs to its workflow; its name is unique among the workflow's live versions. id is
+-- internal (tags and the run's reference use it); the API names a version by workflow id and name.
+CREATE TABLE workflow_versions (
+  id INTEGER PRIMARY KEY,
+  workflow_id INTEGER NOT NULL,
+  version_name TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  uuid TEXT NOT NULL,
+  status TEXT NOT NULL,
+  creation_time INTEGER NOT NULL,
+  request_id TEXT,
+  request_hash TEXT,
+  tags TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  definition BLOB
+);
+CREATE UNIQUE INDEX workflow_versions_name ON workflow_versions (workflow_id, version_name) WHERE status != 'DELETED';
+CREATE UNIQUE INDEX workflow_versions_request ON workflow_versions (account_id, request_id);
+
+CREATE TABLE run_caches (
+  id INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  name TEXT,
+  creation_time INTEGER NOT NULL,
+  request_id TEXT,
+  request_hash TEXT,
+  tags TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX run_caches_request ON run_caches (account_id, request_id);
+CREATE INDEX run_caches_account ON run_caches (account_id, id);
+
+CREATE TABLE configurations (
+  id INTEGER PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  uuid TEXT NOT NULL,
+  status TEXT NOT NULL,
+  creation_time INTEGER NOT NULL,
+  request_id TEXT,
+  request_hash TEXT,
+  tags TEXT NOT NULL,
+  doc TEXT NOT NULL
+);
+CREATE UNIQUE INDEX configurations_name ON configurations (account_id, name) WHERE status != 'DELETED';
+CREATE UNIQUE INDEX configurations_request ON configurations (account_id, request_id);
+
+-- A share offers one workflow of the owner's account to one subscriber account.
+CREATE TABLE shares (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  owner_account TEXT NOT NULL,
+  subscriber TEXT NOT NULL,
+  resource_arn TEXT NOT NULL,
+  workflow_id INTEGER NOT NULL,
+  name TEXT,
+  status TEXT NOT NULL,
+  creation_time INTEGER NOT NULL,
+  update_time INTEGER NOT NULL,
+  status_message TEXT
+);
+CREATE INDEX shares_owner ON shares (owner_account, seq);
+CREATE INDEX shares_subscriber ON shares (subscriber, seq);
+CREATE UNIQUE INDEX shares_live ON shares (workflow_id, subscriber) WHERE status IN ('PENDING', 'ACTIVE');
+
+-- A task whose outputs came from a run cache, and where the cache keeps them.
+ALTER TABLE tasks ADD COLUMN cache_hit INTEGER;
+ALTER TABLE tasks ADD COLUMN cache_s3_uri TEXT;
+-- Who started a batch: its runs' startedBy.
+ALTER TABLE batches ADD COLUMN started_by TEXT;
+
+-- Batch events also name the workflow version and the owner of a shared workflow (docs/events.md).
+DROP TRIGGER batches_event_insert;
+DROP TRIGGER batches_event_update;
+CREATE TRIGGER batches_event_insert AFTER INSERT ON batches BEGIN
+  INSERT INTO events (kind, resource_id, account_id, status, at, facts) VALUES ('batch', NEW.id, NEW.account_id, NEW.status,
+    CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('uuid', NEW.uuid, 'name', NEW.name, 'workflowId', NEW.workflow_id,
+      'cacheId', json_extract(NEW.default_run_setting, '$.cacheId'), 'cacheBehavior', json_extract(NEW.default_run_setting, '$.cacheBehavior'),
+      'workflowVersionName', json_extract(NEW.default_run_setting, '$.workflowVersionName'),
+      'workflowOwnerId', json_extract(NEW.default_run_setting, '$.workflowOwnerId')));
+END;
+CREATE TRIGGER batches_event_update AFTER UPDATE OF status ON batches WHEN NEW.status IS NOT OLD.status BEGIN
+  INSERT INTO events (kind, resource_id, account_id, status, at, facts) VALUES ('batch', NEW.id, NEW.account_id, NEW.status,
+    CAST(unixepoch('subsec') * 1000 AS INTEGER), json_object('uuid', NEW.uuid, 'name', NEW.name, 'workflowId', NEW.workflow_id,
+      'cacheId', json_extract(NEW.default_run_setting, '$.cacheId'), 'cacheBehavior', json_extract(NEW.default_run_setting, '$.cacheBehavior'),
+      'workflowVersionName', json_extract(NEW.default_run_setting, '$.workflowVersionName'),
+      'workflowOwnerId', json_extract(NEW.default_run_setting, '$.workflowOwnerId'),
+      'totalRuns', NEW.total_runs, 'failureReason', NEW.failure_reason, 'failureDetail', NEW.failure_detail,
+      'startOk', NEW.start_ok, 'startFailed', NEW.start_failed, 'startPending', NEW.start_pending,
+      'pending', NEW.runs_pending, 'starting', NEW.runs_starting, 'running', NEW.runs_running, 'stopping', NEW.runs_stopping,
+      'completed', NEW.runs_completed, 'failed', NEW.runs_failed, 'cancelled', NEW.runs_cancelled, 'deleted', NEW.runs_deleted));
+END;
+`,
+  },
 ];
 
 /** The newest schema this build knows. */

@@ -13,11 +13,19 @@ import { SqliteStats } from './stats.js';
 import { SqliteTags } from './tags.js';
 import { SqliteTasks } from './tasks.js';
 import { SqliteWorkflows } from './workflows.js';
+import { SqliteWorkflowVersions } from './workflow-versions.js';
+import { SqliteRunCaches } from './run-caches.js';
+import { SqliteConfigurations } from './configurations.js';
+import { SqliteShares } from './shares.js';
 
 /** The store on one SQLite file: the table families over one connection, its schema migrated at open. */
 export class SqliteStore implements Store {
   readonly database: SqliteDatabase;
   readonly workflows: SqliteWorkflows;
+  readonly versions: SqliteWorkflowVersions;
+  readonly runCaches: SqliteRunCaches;
+  readonly configurations: SqliteConfigurations;
+  readonly shares: SqliteShares;
   readonly runGroups: SqliteRunGroups;
   readonly runs: SqliteRuns;
   readonly tasks: SqliteTasks;
@@ -45,6 +53,10 @@ export class SqliteStore implements Store {
     const db = this.database;
     const state = new SqliteBatchState(db);
     this.workflows = new SqliteWorkflows(db);
+    this.versions = new SqliteWorkflowVersions(db);
+    this.runCaches = new SqliteRunCaches(db);
+    this.configurations = new SqliteConfigurations(db);
+    this.shares = new SqliteShares(db);
     this.runGroups = new SqliteRunGroups(db);
     this.tasks = new SqliteTasks(db);
     this.runs = new SqliteRuns(db, this.tasks, state);

@@ -9,7 +9,7 @@ export class SqliteTags implements TagTable {
 
   async get(type: TaggableType, id: string, account: string) {
     if (!isCanonicalId(id)) return undefined;
-    const hidden = type === 'run' || type === 'workflow' ? ` AND status != 'DELETED'` : '';
+    const hidden = type === 'runGroup' || type === 'runBatch' ? '' : ` AND status != 'DELETED'`;
     const r = this.db.prepared(`SELECT tags FROM ${TABLE_OF[type]} WHERE id = ? AND account_id = ?${hidden}`).get(id, account) as Row | undefined;
     return r ? (JSON.parse(r.tags) as Tags) : undefined;
   }

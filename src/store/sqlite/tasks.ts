@@ -6,7 +6,8 @@ import { isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js
 const fromRow = (r: Row): TaskRecord => ({
   id: String(r.id), runId: String(r.run_id), name: r.name, status: r.status, cpus: opt(r.cpus), memory: opt(r.memory), gpus: opt(r.gpus),
   creationTime: r.creation_time, startTime: opt(r.start_time), stopTime: opt(r.stop_time), statusMessage: opt(r.status_message),
-  failureReason: opt(r.failure_reason), logStream: opt(r.log_stream),
+  failureReason: opt(r.failure_reason), logStream: opt(r.log_stream), cacheHit: r.cache_hit === null ? undefined : r.cache_hit === 1,
+  cacheS3Uri: opt(r.cache_s3_uri),
 });
 
 export class SqliteTasks implements TaskTable {
@@ -40,17 +41,20 @@ export class SqliteTasks implements TaskTable {
     const stopTime = isTerminalTaskStatus(t.status) ? t.at : null;
     if (!cur) {
       const id = this.db.nextIds('task', 1);
-      this.db.prepared(`INSERT INTO tasks (id, run_id, name, status, cpus, memory, gpus, creation_time, start_time, stop_time, status_message, failure_reason, log_stream)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, t.runId, t.name, t.status, t.cpus ?? null, t.memory ?? null, t.gpus ?? null,
-        t.at, startTime, stopTime, t.statusMessage ?? null, t.failureReason ?? null, t.logStream ?? null);
+      this.db.prepared(`INSERT INTO tasks (id, run_id, name, status, cpus, memory, gpus, creation_time, start_time, stop_time, status_message, failure_reason, log_stream,
+                cache_hit, cache_s3_uri) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, t.runId, t.name, t.status, t.cpus ?? null, t.memory ?? null,
+        t.gpus ?? null, t.at, startTime, stopTime, t.statusMessage ?? null, t.failureReason ?? null, t.logStream ?? null,
+        t.cacheHit === undefined ? null : t.cacheHit ? 1 : 0, t.cacheS3Uri ?? null);
       return;
     }
     this.db.prepared(`UPDATE tasks SET status = @status, cpus = coalesce(@cpus, cpus), memory = coalesce(@memory, memory), gpus = coalesce(@gpus, gpus),
             start_time = coalesce(start_time, @startTime), stop_time = coalesce(stop_time, @stopTime),
             status_message = coalesce(@statusMessage, status_message), failure_reason = coalesce(@failureReason, failure_reason),
-            log_stream = coalesce(@logStream, log_stream) WHERE id = @id`).run({
+            log_stream = coalesce(@logStream, log_stream), cache_hit = coalesce(@cacheHit, cache_hit), cache_s3_uri = coalesce(@cacheS3Uri, cache_s3_uri)
+            WHERE id = @id`).run({
       id: cur.id, status: t.status, cpus: t.cpus ?? null, memory: t.memory ?? null, gpus: t.gpus ?? null, startTime, stopTime,
       statusMessage: t.statusMessage ?? null, failureReason: t.failureReason ?? null, logStream: t.logStream ?? null,
+      cacheHit: t.cacheHit === undefined ? null : t.cacheHit ? 1 : 0, cacheS3Uri: t.cacheS3Uri ?? null,
     });
   }
 }

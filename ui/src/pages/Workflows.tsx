@@ -1,4 +1,4 @@
-import { GetWorkflowCommand, ListWorkflowsCommand } from '@aws-sdk/client-omics';
+import { GetWorkflowCommand, ListWorkflowVersionsCommand, ListWorkflowsCommand } from '@aws-sdk/client-omics';
 import { useState } from 'preact/hooks';
 import type { Clients } from '../api.js';
 import { ErrorLine, Pager, Status } from '../components/Status.js';
@@ -31,9 +31,11 @@ export function Workflows({ api }: { api: Clients }) {
   );
 }
 
-/** One workflow: its engine, digest and parameters. */
+/** One workflow: its engine, digest, parameters and versions. */
 export function WorkflowPage({ api, id }: { api: Clients; id: string }) {
   const wf = usePoll(() => api.omics.send(new GetWorkflowCommand({ id })), [id], 5000);
+  // The newest 100 versions: a workflow rarely has more, and the page says when it has.
+  const versions = usePoll(() => api.omics.send(new ListWorkflowVersionsCommand({ workflowId: id, maxResults: 100 })), [id], 5000);
   const w = wf.data;
   return (
     <section>
@@ -62,6 +64,24 @@ export function WorkflowPage({ api, id }: { api: Clients; id: string }) {
               </tbody>
             </table>
           </div>
+          <h2>Versions</h2>
+          <ErrorLine error={versions.error} />
+          {versions.data && (versions.data.items?.length ? (
+            <div class="table-wrap">
+              <table class="versions">
+                <thead><tr><th>Version</th><th>Status</th><th>Digest</th><th>Created</th><th>Description</th></tr></thead>
+                <tbody>
+                  {versions.data.items.map((v) => (
+                    <tr key={v.versionName}>
+                      <td class="mono">{v.versionName}</td><td><Status value={v.status} /></td><td class="mono">{v.digest?.slice(0, 12) ?? '—'}</td>
+                      <td>{when(v.creationTime)}</td><td>{v.description ?? ''}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {versions.data.nextToken && <p class="muted">Showing the newest 100 versions.</p>}
+            </div>
+          ) : <p class="muted">No versions: runs use the workflow's own definition.</p>)}
           <p><a class="button" href={`#/start/${w.id}`}>Start a batch of this workflow</a></p>
         </>
       )}
