@@ -18,6 +18,8 @@ export interface Profile {
   slurm: { held: number; raw: number; batch: number };
   /** Events and metrics: a `runs`-run batch with and without events written, delivered to a webhook; `scrapes` of /metrics with `storedRuns` runs stored. */
   observe: { runs: number; storedRuns: number; scrapes: number };
+  /** Run caches: a batch of `samples` real cwltool runs whose one step works `stepSeconds`, run twice with one cache. */
+  cache: { samples: number; stepSeconds: number };
   soak: { seconds: number; clients: number; warmupSeconds: number; thinkMs: number; fileEverySeconds: number; fileEntries: [number, number]; rssEveryMs: number };
 }
 
@@ -33,6 +35,7 @@ export const FULL: Profile = {
   startup: { repeats: 5 },
   slurm: { held: 1000, raw: 1000, batch: 20 },
   observe: { runs: 20_000, storedRuns: 100_000, scrapes: 50 },
+  cache: { samples: 16, stepSeconds: 3 },
   soak: { seconds: 600, clients: 50, warmupSeconds: 60, thinkMs: 100, fileEverySeconds: 90, fileEntries: [2000, 5000], rssEveryMs: 5000 },
 };
 
@@ -48,5 +51,6 @@ export const QUICK: Profile = {
   startup: { repeats: 2 },
   slurm: { held: 200, raw: 200, batch: 8 },
   observe: { runs: 5_000, storedRuns: 10_000, scrapes: 20 },
+  cache: { samples: 4, stepSeconds: 2 },
   soak: { seconds: 15, clients: 8, warmupSeconds: 3, thinkMs: 100, fileEverySeconds: 60, fileEntries: [2000, 3000], rssEveryMs: 5000 },
 };

@@ -23,16 +23,17 @@ import { rate } from './scenarios/rate.js';
 import { slurmBench } from './scenarios/slurm.js';
 import { soak } from './scenarios/soak.js';
 import { observe } from './scenarios/observe.js';
+import { cacheBench } from './scenarios/cache.js';
 import { startup } from './scenarios/startup.js';
 import { submit } from './scenarios/submit.js';
 
 type Scenario = (p: typeof FULL) => Promise<{ figures: Figure[]; details: unknown }>;
 
 const SCENARIOS: [string, Scenario][] = [
-  ['accept', accept], ['ingest', ingest], ['submit', submit], ['pollers', pollers], ['rate', rate], ['e2e', e2e], ['api', api], ['startup', startup], ['observe', observe], ['slurm', slurmBench], ['soak', soak],
+  ['accept', accept], ['ingest', ingest], ['submit', submit], ['pollers', pollers], ['rate', rate], ['e2e', e2e], ['api', api], ['startup', startup], ['observe', observe], ['cache', cacheBench], ['slurm', slurmBench], ['soak', soak],
 ];
 /** Table order (the pollers scenario's figures are the reads under load). */
-const ORDER = ['accept', 'ingest', 'submit', 'rate', 'reads under load', 'end to end', 'API', 'startup', 'events and metrics', 'slurm', 'soak'];
+const ORDER = ['accept', 'ingest', 'submit', 'rate', 'reads under load', 'end to end', 'API', 'startup', 'events and metrics', 'run caches', 'slurm', 'soak'];
 
 // The SDK warns that its 2027 releases will need Node 22: known, harmless here, and noise in the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';

@@ -380,6 +380,21 @@ describe('local executor: WDL', () => {
   });
 });
 
+describe('local executor: WDL task resources', { skip: needs('toil-wdl-runner') }, () => {
+  test('a task\'s cpus and memory are its WDL runtime\'s', { timeout: 120000 }, async (t) => {
+    assertWorks('toil-wdl-runner');
+    const h = await harness(t, { engines: { wdl: 'toil-wdl-runner' } });
+    const wdl = 'version 1.0\nworkflow w {\n  call big\n}\ntask big {\n  command <<< echo hi > out.txt >>>\n'
+      + '  runtime {\n    cpu: 2\n    memory: "3 GiB"\n  }\n  output {\n    File o = "out.txt"\n  }\n}\n';
+    const wf = await h.workflow(definitionZip({ 'main.wdl': wdl }), 'WDL', 'main.wdl');
+    const run = await h.start(wf, {});
+    const done = await h.settle(run.id);
+    assert.equal(done.status, 'COMPLETED', `${done.failureReason} ${done.statusMessage}`);
+    const tasks = await h.store.tasks.list(run.id, {}, { limit: 100 });
+    assert.deepEqual(tasks.map((x) => [x.name, x.cpus, x.memory]), [['big', 2, 3]]);
+  });
+});
+
 describe('local executor: Nextflow', { skip: needs('nextflow') }, () => {
   test('runs a Nextflow count-lines', { timeout: 60000 }, async (t) => {
     assertWorks('nextflow');

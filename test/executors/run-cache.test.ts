@@ -74,7 +74,7 @@ async function keysUnder(uri: string) {
 }
 
 describe('run caches', () => {
-  test('CACHE_ALWAYS: a second run of the same inputs reuses the step from the cache, and is faster', async () => {
+  test('CACHE_ALWAYS: a second run of the same inputs reuses the step from the cache, and is faster', async (t) => {
     const wf = await createWorkflow(client, { definitionZip: slowCount(4) });
     const cache = await client.send(new CreateRunCacheCommand({ cacheS3Location: `s3://${BUCKET}/cache/always`, cacheBehavior: 'CACHE_ALWAYS' }));
     const parameters = { sample: `s3://${BUCKET}/in/sample.txt` };
@@ -95,6 +95,7 @@ describe('run caches', () => {
     assert.match(second.log, /Using cached output in/);
     assert.doesNotMatch(second.log, /sleep 4/, 'the step did not run again');
     assert.ok(second.seconds < first.seconds, `the cached run took ${second.seconds} s, the first ${first.seconds} s`);
+    t.diagnostic(`first run ${first.seconds} s, cached run ${second.seconds} s`);
     const out = fs.readFileSync(path.join(server.dataDir, 'objects', BUCKET, 'data', 'out', second.r.id!, 'out', 'counted.txt'), 'utf8');
     assert.equal(out.trim(), '3', 'the cached output is exported as the run\'s own');
 

@@ -108,6 +108,34 @@ const OPS: Op[] = [
   { op: 'ListRunGroups', method: 'GET', path: '/runGroup', query: ['name', 'startingToken', 'maxResults'] },
   { op: 'UpdateRunGroup', method: 'POST', path: '/runGroup/{id}', body: () => ({ name: 'fuzz-rg2', maxCpus: 8, maxRuns: 8, maxDuration: 120, maxGpus: 2 }) },
   { op: 'DeleteRunGroup', method: 'DELETE', path: '/runGroup/{id}' },
+  {
+    op: 'CreateWorkflowVersion', method: 'POST', path: '/workflow/{workflowId}/version',
+    body: () => ({ versionName: `v${Math.floor(Math.random() * 1e6)}`, definitionZip: Buffer.from(cwlZip()).toString('base64'), requestId: `fz-${Math.random()}`, description: 'd' }),
+  },
+  { op: 'GetWorkflowVersion', method: 'GET', path: '/workflow/{workflowId}/version/{versionName}', query: ['type', 'export', 'workflowOwnerId'] },
+  { op: 'ListWorkflowVersions', method: 'GET', path: '/workflow/{workflowId}/version', query: ['type', 'workflowOwnerId', 'startingToken', 'maxResults'] },
+  { op: 'UpdateWorkflowVersion', method: 'POST', path: '/workflow/{workflowId}/version/{versionName}', body: () => ({ description: 'd2', storageType: 'DYNAMIC', storageCapacity: 10, readmeMarkdown: '# r' }) },
+  { op: 'DeleteWorkflowVersion', method: 'DELETE', path: '/workflow/{workflowId}/version/{versionName}' },
+  { op: 'CreateRunCache', method: 'POST', path: '/runCache', body: () => ({ cacheS3Location: 's3://fuzz/cache/', cacheBehavior: 'CACHE_ALWAYS', name: 'c', requestId: `fz-${Math.random()}`, tags: { t: '1' } }) },
+  { op: 'GetRunCache', method: 'GET', path: '/runCache/{id}' },
+  { op: 'ListRunCaches', method: 'GET', path: '/runCache', query: ['maxResults', 'startingToken'] },
+  { op: 'UpdateRunCache', method: 'POST', path: '/runCache/{id}', body: () => ({ cacheBehavior: 'CACHE_ON_FAILURE', description: 'd', name: 'c2' }) },
+  { op: 'DeleteRunCache', method: 'DELETE', path: '/runCache/{id}' },
+  {
+    op: 'CreateConfiguration', method: 'POST', path: '/configuration',
+    body: () => ({ name: `cfg-${Math.floor(Math.random() * 1e6)}`, runConfigurations: { vpcConfig: { securityGroupIds: ['sg-1a'], subnetIds: ['subnet-1a'] } }, requestId: `fz-${Math.random()}` }),
+  },
+  { op: 'GetConfiguration', method: 'GET', path: '/configuration/{name}' },
+  { op: 'ListConfigurations', method: 'GET', path: '/configuration', query: ['maxResults', 'startingToken'] },
+  { op: 'DeleteConfiguration', method: 'DELETE', path: '/configuration/{name}' },
+  {
+    op: 'CreateShare', method: 'POST', path: '/share',
+    body: (p) => ({ resourceArn: `arn:aws:omics:us-east-1:${p.account}:workflow/${pick(p.workflows, 0, '1000001')}`, principalSubscriber: '222222222222', shareName: 'fz' }),
+  },
+  { op: 'GetShare', method: 'GET', path: '/share/{shareId}' },
+  { op: 'ListShares', method: 'POST', path: '/shares', query: ['nextToken', 'maxResults'], body: () => ({ resourceOwner: 'SELF', filter: { status: ['PENDING'], type: ['WORKFLOW'] } }) },
+  { op: 'AcceptShare', method: 'POST', path: '/share/{shareId}' },
+  { op: 'DeleteShare', method: 'DELETE', path: '/share/{shareId}' },
   { op: 'TagResource', method: 'POST', path: '/tags/{resourceArn}', body: () => ({ tags: { fuzz: 'yes' } }) },
   { op: 'UntagResource', method: 'DELETE', path: '/tags/{resourceArn}', query: ['tagKeys'] },
   { op: 'ListTagsForResource', method: 'GET', path: '/tags/{resourceArn}' },
@@ -118,6 +146,10 @@ function realLabel(label: string, p: Pool, i: number): string {
   switch (label) {
     case 'batchId': return pick(p.batches, i, '1000001');
     case 'taskId': return pick(p.tasks, i, '1000001');
+    case 'workflowId': return pick(p.workflows, i, '1000001');
+    case 'versionName': return ['v1', 'v2', 'missing'][i % 3];
+    case 'name': return ['cfg-a', 'cfg-b'][i % 2];
+    case 'shareId': return '9b2f6a52-0d4e-4c1c-9a38-1d2b3c4d5e6f';
     case 'resourceArn': {
       const kinds: [string, string[]][] = [['workflow', p.workflows], ['run', p.runs], ['runGroup', p.runGroups], ['runBatch', p.batches]];
       const [type, ids] = kinds[i % kinds.length];
