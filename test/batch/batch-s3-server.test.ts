@@ -19,11 +19,13 @@ const creds = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AW
 let s3server: S3rver;
 let s3: S3Client;
 let omicsd: RunningServer;
+let endpointUrl = '';
 
 before(async () => {
   s3server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: tempDir('omicsd-s3rver-'), configureBuckets: [{ name: 'cohort', configs: [] }] });
   const addr: AddressInfo = await s3server.run();
   const endpoint = `http://127.0.0.1:${addr.port}`;
+  endpointUrl = endpoint;
   s3 = new S3Client({
     endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
@@ -72,3 +74,21 @@ test('a missing settings object is ResourceNotFoundException at once; a changed 
   const failed = await waitBatchStatus(client, bad.id!, ['FAILED'], 20000);
   assert.equal(failed.failureReason, 'Invalid JSON format in run configurations');
 });
+
+test('with --s3-endpoint, the definition link of a workflow from definitionUri is an S3 presigned URL of that object', async () => {
+  const client = omicsd.client;
+  const zip = Buffer.from(cwlZip());
+  await s3.send(new PutObjectCommand({ Bucket: 'cohort', Key: 'defs/presigned.zip', Body: zip }));
+  const wf = await createWorkflow(client, { name: 'presigned', definitionUri: 's3://cohort/defs/presigned.zip' });
+  const got = await client.send(new GetWorkflowCommand({ id: wf, export: ['DEFINITION'] }));
+  const link = new URL(got.definition!);
+  assert.equal(link.origin, endpointUrl, 'served by the S3 store itself');
+  assert.equal(link.searchParams.get('X-Amz-Algorithm'), 'AWS4-HMAC-SHA256');
+  assert.equal(link.searchParams.get('X-Amz-Expires'), '900');
+  const res = await fetch(link);
+  assert.equal(res.status, 200);
+  assert.deepEqual(Buffer.from(await res.arrayBuffer()), zip);
+  // s3rver does not verify signatures, so tamper-evidence of these links is the S3 store's own.
+  assert.match(link.searchParams.get('X-Amz-Signature') ?? '', /^[0-9a-f]{64}$/);
+});
+
