@@ -15,10 +15,12 @@ export const runRoutes: Route[] = [
     operation: 'StartRun', method: 'POST', path: '/run', status: 201, bodyLimit: 4 * 1024 * 1024,
     async handler(req, s) {
       const run = await s.runs.startRun(req.account, parseInput(StartRunInput, req.body), req.body, req.principal);
+      const conf = run.extra.configurationName ? await s.configurations.find(run.accountId, run.extra.configurationName) : undefined;
       return {
         arn: arnOf(owned(s.config, run), 'run', run.id), id: run.id, status: run.status, tags: run.tags, uuid: run.uuid,
         runOutputUri: run.runOutputUri, networkingMode: run.extra.networkingMode,
-        configuration: run.extra.configurationName ? { name: run.extra.configurationName } : undefined,
+        configuration: run.extra.configurationName
+          ? { name: run.extra.configurationName, arn: conf && arnOf(owned(s.config, conf), 'configuration', conf.name), uuid: conf?.uuid } : undefined,
       };
     },
   },
@@ -32,7 +34,9 @@ export const runRoutes: Route[] = [
       const conf = run.extra.configurationName ? await s.configurations.find(run.accountId, run.extra.configurationName) : undefined;
       return {
         ...runOut(s.config, run),
-        definition: q.export?.includes('DEFINITION') && source ? await definitionLink(s, run.workflowId, run.extra.workflowVersionName, source.definitionUri) : undefined,
+        // A run of a workflow shared with its account does not export the owner's definition (docs/shares.md).
+        definition: q.export?.includes('DEFINITION') && source && !(run.extra.workflowOwnerId && run.extra.workflowOwnerId !== run.accountId)
+          ? await definitionLink(s, run.workflowId, run.extra.workflowVersionName, source.definitionUri) : undefined,
         engineVersion: await s.runs.engineVersion(run),
         configuration: run.extra.configurationName
           ? { name: run.extra.configurationName, arn: conf && arnOf(owned(s.config, conf), 'configuration', conf.name), uuid: conf?.uuid } : undefined,

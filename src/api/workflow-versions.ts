@@ -27,7 +27,9 @@ export const workflowVersionRoutes: Route[] = [
       const q = parseInput(GetWorkflowVersionQuery, { ...singleQuery(req.query, ['type', 'workflowOwnerId']), export: many(req.query.export) });
       if (q.type === 'READY2RUN') throw notFound(`Ready2Run workflow ${workflowId} not found`);
       const v = await s.versions.get(req.account, workflowId, versionName, q.workflowOwnerId);
-      const exported = q.export?.includes('DEFINITION') && v.status !== 'CREATING' ? await definitionLink(s, workflowId, versionName, v.doc.definitionUri) : undefined;
+      // A workflow shared with the caller is not exported (docs/shares.md).
+      const shared = q.workflowOwnerId !== undefined && q.workflowOwnerId !== req.account;
+      const exported = q.export?.includes('DEFINITION') && v.status !== 'CREATING' && !shared ? await definitionLink(s, workflowId, versionName, v.doc.definitionUri) : undefined;
       return { ...versionOut(s.config, v), definition: exported, readme: await readmeLink(s, workflowId, versionName, v.doc.readme) };
     },
   },

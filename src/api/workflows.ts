@@ -23,7 +23,9 @@ export const workflowRoutes: Route[] = [
       const q = parseInput(GetWorkflowQuery, { ...singleQuery(req.query, ['type', 'workflowOwnerId']), export: many(req.query.export) });
       if (q.type === 'READY2RUN') throw notFound(`Ready2Run workflow ${wfId} not found`);
       const wf = await s.workflows.get(req.account, wfId, q.workflowOwnerId);
-      const exported = q.export?.includes('DEFINITION') && wf.status !== 'CREATING' ? await definitionLink(s, wf.id, undefined, wf.doc.definitionUri) : undefined;
+      // A workflow shared with the caller is not exported (docs/shares.md).
+      const shared = q.workflowOwnerId !== undefined && q.workflowOwnerId !== req.account;
+      const exported = q.export?.includes('DEFINITION') && wf.status !== 'CREATING' && !shared ? await definitionLink(s, wf.id, undefined, wf.doc.definitionUri) : undefined;
       return { ...workflowOut(s.config, wf), definition: exported, readme: await readmeLink(s, wf.id, undefined, wf.doc.readme) };
     },
   },

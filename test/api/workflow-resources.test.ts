@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { unzipSync } from 'fflate';
 import {
-  AcceptShareCommand, ConflictException, CreateConfigurationCommand, CreateRunCacheCommand, CreateShareCommand, CreateWorkflowVersionCommand,
+  AcceptShareCommand, ConflictException, DeleteWorkflowCommand, CreateConfigurationCommand, CreateRunCacheCommand, CreateShareCommand, CreateWorkflowVersionCommand,
   DeleteConfigurationCommand, DeleteRunCacheCommand, DeleteShareCommand, DeleteWorkflowVersionCommand, GetConfigurationCommand, GetRunCacheCommand,
   GetRunCommand, GetShareCommand, GetWorkflowCommand, GetWorkflowVersionCommand, ListConfigurationsCommand, ListRunCachesCommand,
   ListSharesCommand, ListTagsForResourceCommand, ListWorkflowVersionsCommand, ResourceNotFoundException, StartRunBatchCommand, StartRunCommand,
@@ -87,6 +87,10 @@ describe('workflow versions', () => {
     assert.deepEqual(left.items!.map((i) => i.versionName), ['v2', 'v1']);
     // The name is free again once its version is deleted.
     await version(owner, wf, 'v3');
+    // A workflow is deleted only once its versions are.
+    await expectError(owner.send(new DeleteWorkflowCommand({ id: wf })), ConflictException, 409, /versions/);
+    for (const v of ['v3', 'v2', 'v1']) await owner.send(new DeleteWorkflowVersionCommand({ workflowId: wf, versionName: v }));
+    assert.equal((await owner.send(new DeleteWorkflowCommand({ id: wf }))).$metadata.httpStatusCode, 202);
   });
 
   test('conflict, not found, validation and other accounts', async () => {
@@ -249,13 +253,17 @@ describe('shares', () => {
     await expectError(subscriber.send(new StartRunCommand({ ...runInput(wf), workflowOwnerId: A.accountId, requestId: uniq('req') })), ResourceNotFoundException, 404);
     assert.equal((await subscriber.send(new AcceptShareCommand({ shareId: share.shareId }))).status, 'ACTIVE');
     assert.equal((await owner.send(new GetShareCommand({ shareId: share.shareId }))).share!.status, 'ACTIVE');
-    const seen = await subscriber.send(new GetWorkflowCommand({ id: wf, workflowOwnerId: A.accountId }));
+    const seen = await subscriber.send(new GetWorkflowCommand({ id: wf, workflowOwnerId: A.accountId, export: ['DEFINITION'] }));
     assert.equal(seen.arn, wfArn);
+    assert.equal(seen.definition, undefined, 'a shared workflow is not exported');
+    assert.ok((await owner.send(new GetWorkflowCommand({ id: wf, export: ['DEFINITION'] }))).definition, 'its owner exports it');
     await expectError(subscriber.send(new GetWorkflowCommand({ id: wf })), ResourceNotFoundException, 404);
     const run = await subscriber.send(new StartRunCommand({ ...runInput(wf), workflowOwnerId: A.accountId, requestId: uniq('req') }));
     const got = await subscriber.send(new GetRunCommand({ id: run.id }));
     assert.equal(got.workflowOwnerId, A.accountId);
     assert.match(got.arn!, /:222222222222:run\//, 'the run is the subscriber\'s');
+    assert.equal((await subscriber.send(new GetRunCommand({ id: run.id, export: ['DEFINITION'] }))).definition, undefined, 'nor through its runs');
+    await expectError(owner.send(new DeleteWorkflowCommand({ id: wf })), ConflictException, 409, /shared/);
     await expectError(other.send(new StartRunCommand({ ...runInput(wf), workflowOwnerId: A.accountId, requestId: uniq('req') })), ResourceNotFoundException, 404);
 
     assert.equal((await subscriber.send(new DeleteShareCommand({ shareId: share.shareId }))).status, 'DELETED');

@@ -81,7 +81,7 @@ describe('run caches', () => {
     const first = await run(wf, { cacheId: cache.id, parameters });
     assert.equal(first.r.cacheId, cache.id);
     assert.equal(first.r.cacheBehavior, 'CACHE_ALWAYS');
-    assert.match(first.r.engineVersion ?? '', /^cwltool \d/);
+    assert.equal(first.r.engineVersion, undefined, 'HealthOmics reports engineVersion for Nextflow runs only');
     assert.equal(first.tasks.length, 1);
     assert.equal(first.tasks[0].cacheHit, false);
     assert.match(first.tasks[0].cacheS3Uri!, new RegExp(`^s3://${BUCKET}/cache/always/cwltool/[0-9a-f]{32}/$`));
@@ -103,6 +103,32 @@ describe('run caches', () => {
     const plain = await run(wf, { parameters });
     assert.equal(plain.tasks[0].cacheHit, false);
     assert.equal(plain.tasks[0].cacheS3Uri, undefined);
+  });
+
+  test('a tool cannot make omicsd upload a file from outside the cache: links planted in the cache folder are not followed', async () => {
+    // The secret stands for anything omicsd's user can read (its database, the credentials file).
+    const secret = path.join(server.dataDir, 'secret-outside-the-sandbox.txt');
+    fs.writeFileSync(secret, 'not for the cache\n');
+    const fake = 'f'.repeat(32);
+    // The step's folder is a cache entry, so its parent is the cache folder. The tool plants a link
+    // named like an entry, and claims it in the log as cwltool would.
+    const plant = definitionZip({
+      'main.cwl': cwlTool(['sh', '-c', `ln -s ${secret} ../${fake}.status; ln -s ${path.dirname(secret)} ../${fake}; `
+        + `echo "Output of job will be cached in $(cd .. && pwd)/${fake}" >&2; echo done > said.txt`],
+      { outputs: { said: { type: 'File', outputBinding: { glob: 'said.txt' } } } }),
+    });
+    const wf = await createWorkflow(client, { definitionZip: plant });
+    const cache = await client.send(new CreateRunCacheCommand({ cacheS3Location: `s3://${BUCKET}/cache/links`, cacheBehavior: 'CACHE_ALWAYS' }));
+    const done = await run(wf, { cacheId: cache.id });
+    const kept = await keysUnder(`s3://${BUCKET}/cache/links/`);
+    assert.ok(kept.length > 0, `the run's own entry is kept: ${done.log.slice(-2000)}`);
+    assert.deepEqual(kept.filter((k) => k.includes(fake)), [], 'the planted links are not followed');
+    for (const key of kept) {
+      const { body } = await objects.read({ bucket: BUCKET, key });
+      const chunks: Buffer[] = [];
+      for await (const c of body) chunks.push(Buffer.from(c));
+      assert.doesNotMatch(Buffer.concat(chunks).toString('utf8'), /not for the cache/, key);
+    }
   });
 
   test('CACHE_ON_FAILURE keeps nothing of a run that completed', async () => {

@@ -124,10 +124,15 @@ export class RunService {
   }
 
   /** GetRun's engineVersion: what the executor's engine for the run's definition says it is. */
+  /**
+   * GetRun's engineVersion: HealthOmics gives it for Nextflow runs only, as the bare version
+   * (`[0-9]{2}.[0-9]{2}.[0-9]`); other engines' versions are in the engine log.
+   */
   async engineVersion(run: RunRecord) {
     if (!this.executor.engineVersion) return undefined;
     const doc = await this.definitionSource(run);
-    return doc && this.executor.engineVersion(doc.engine, doc.main);
+    if (doc?.engine !== 'NEXTFLOW') return undefined;
+    return /\b(\d{2}\.\d{2}\.\d+)\b/.exec((await this.executor.engineVersion(doc.engine, doc.main)) ?? '')?.[1];
   }
 
   list(filter: RunFilter, page: PageRequest) {

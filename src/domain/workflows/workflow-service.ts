@@ -120,9 +120,13 @@ export class WorkflowService {
     });
   }
 
+  /** DeleteWorkflow: only an ACTIVE or FAILED workflow without live versions or shares (docs/workflows.md). */
   async delete(account: string, id: string) {
     const wf = await this.get(account, id);
     if (wf.status !== 'ACTIVE' && wf.status !== 'FAILED') throw conflict(`Workflow ${id} is in status ${wf.status} and cannot be deleted`);
+    if ((await this.store.versions.list(id, { limit: 1 })).length) throw conflict(`Workflow ${id} has workflow versions: delete them first`);
+    const shares = await this.store.shares.list({ owner: account, statuses: ['PENDING', 'ACTIVE'] }, { limit: 1000 });
+    if (shares.some((sh) => sh.workflowId === id)) throw conflict(`Workflow ${id} is shared: delete its shares first`);
     await this.store.workflows.update(id, { status: 'DELETED' });
   }
 }

@@ -461,7 +461,7 @@ export class EngineExecutor implements Executor {
     if (!session) return;
     const log = this.files(run.id).log;
     try {
-      const kept = await closeCallCache(this.opts.objects, session, succeeded);
+      const kept = await closeCallCache(this.opts.objects, session, succeeded, log);
       await fsp.appendFile(log, `omicsd: run cache ${session.cacheId} (${session.behavior}): ${kept} new entries kept under ${session.s3Prefix}\n`);
     } catch (err) {
       this.opts.log.warn({ err, runId: run.id, cacheId: session.cacheId }, 'could not keep the run cache entries');
