@@ -31,7 +31,7 @@ module.exports = {
       comment: 'Everything but the store itself and its opener works against the Store interface, so a second dialect is a sibling folder.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/store/' },
-      to: { path: '^src/store/sqlite/' },
+      to: { path: '^src/store/(sqlite|postgres)/' },
     },
     {
       name: 'domain-does-not-pick-an-executor',

@@ -20,6 +20,8 @@ export interface Profile {
   observe: { runs: number; storedRuns: number; scrapes: number };
   /** Run caches: a batch of `samples` real cwltool runs whose one step works `stepSeconds`, run twice with one cache. */
   cache: { samples: number; stepSeconds: number };
+  /** Scale-out: a `runs`-entry settings file submitted by SQLite, then by each count of `instances` on PostgreSQL, GetBatch polled every `gapMs`. */
+  scale: { runs: number; instances: number[]; gapMs: number };
   soak: { seconds: number; clients: number; warmupSeconds: number; thinkMs: number; fileEverySeconds: number; fileEntries: [number, number]; rssEveryMs: number };
 }
 
@@ -36,6 +38,7 @@ export const FULL: Profile = {
   slurm: { held: 1000, raw: 1000, batch: 20 },
   observe: { runs: 20_000, storedRuns: 100_000, scrapes: 50 },
   cache: { samples: 16, stepSeconds: 3 },
+  scale: { runs: 100_000, instances: [1, 2, 3], gapMs: 50 },
   soak: { seconds: 600, clients: 50, warmupSeconds: 60, thinkMs: 100, fileEverySeconds: 90, fileEntries: [2000, 5000], rssEveryMs: 5000 },
 };
 
@@ -52,5 +55,6 @@ export const QUICK: Profile = {
   slurm: { held: 200, raw: 200, batch: 8 },
   observe: { runs: 5_000, storedRuns: 10_000, scrapes: 20 },
   cache: { samples: 4, stepSeconds: 2 },
+  scale: { runs: 5_000, instances: [1, 3], gapMs: 50 },
   soak: { seconds: 15, clients: 8, warmupSeconds: 3, thinkMs: 100, fileEverySeconds: 60, fileEntries: [2000, 3000], rssEveryMs: 5000 },
 };

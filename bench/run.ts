@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --quick] [-- --only=accept,ingest] [-- --no-build]`: omicsd measured against this
+ * `npm run bench [-- --quick] [-- --only=accept,ingest [--merge]] [-- --no-build]`: omicsd measured against this
  * machine's own limits, each in the same run. Exits non-zero only on errors, never on a missed target.
  * OMICSD_BENCH_NODE_ARGS adds Node options to every omicsd process (e.g. "--cpu-prof --cpu-prof-dir=DIR").
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBuilt } from './lib/build.js';
@@ -12,7 +13,7 @@ import { machineInfo } from './lib/machine.js';
 import { removeTempDirs } from './lib/temp-dirs.js';
 import { ROOT } from '../test/support/paths.js';
 import { stopAll } from '../test/support/process.js';
-import { printTable, writeJson, writeMarkdown, type Results, type ScenarioResult } from './lib/report.js';
+import { mergeResults, printTable, writeJson, writeMarkdown, type Results, type ScenarioResult } from './lib/report.js';
 import { FULL, QUICK } from './profile.js';
 import { accept } from './scenarios/accept.js';
 import { api } from './scenarios/api.js';
@@ -24,16 +25,17 @@ import { slurmBench } from './scenarios/slurm.js';
 import { soak } from './scenarios/soak.js';
 import { observe } from './scenarios/observe.js';
 import { cacheBench } from './scenarios/cache.js';
+import { scale } from './scenarios/scale.js';
 import { startup } from './scenarios/startup.js';
 import { submit } from './scenarios/submit.js';
 
 type Scenario = (p: typeof FULL) => Promise<{ figures: Figure[]; details: unknown }>;
 
 const SCENARIOS: [string, Scenario][] = [
-  ['accept', accept], ['ingest', ingest], ['submit', submit], ['pollers', pollers], ['rate', rate], ['e2e', e2e], ['api', api], ['startup', startup], ['observe', observe], ['cache', cacheBench], ['slurm', slurmBench], ['soak', soak],
+  ['accept', accept], ['ingest', ingest], ['submit', submit], ['pollers', pollers], ['rate', rate], ['e2e', e2e], ['api', api], ['startup', startup], ['observe', observe], ['cache', cacheBench], ['scale', scale], ['slurm', slurmBench], ['soak', soak],
 ];
 /** Table order (the pollers scenario's figures are the reads under load). */
-const ORDER = ['accept', 'ingest', 'submit', 'rate', 'reads under load', 'end to end', 'API', 'startup', 'events and metrics', 'run caches', 'slurm', 'soak'];
+const ORDER = ['accept', 'ingest', 'submit', 'rate', 'reads under load', 'end to end', 'API', 'startup', 'events and metrics', 'run caches', 'scale-out', 'slurm', 'soak'];
 
 // The SDK warns that its 2027 releases will need Node 22: known, harmless here, and noise in the output.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -41,9 +43,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const only = argv.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',');
-const unknown = argv.filter((a) => !['--quick', '--no-build', '--build'].includes(a) && !a.startsWith('--only='));
-if (unknown.length || (only && only.some((o) => !SCENARIOS.some(([n]) => n === o)))) {
-  process.stderr.write(`usage: npm run bench -- [--quick] [--only=${SCENARIOS.map(([n]) => n).join(',')}] [--no-build|--build]\n`);
+// --merge: a full-profile --only run puts its figures into the committed full results (BENCHMARKS.md says so).
+const merge = argv.includes('--merge');
+const unknown = argv.filter((a) => !['--quick', '--no-build', '--build', '--merge'].includes(a) && !a.startsWith('--only='));
+if (unknown.length || (only && only.some((o) => !SCENARIOS.some(([n]) => n === o))) || (merge && (!only || quick))) {
+  process.stderr.write(`usage: npm run bench -- [--quick] [--only=${SCENARIOS.map(([n]) => n).join(',')} [--merge]] [--no-build|--build]\n`);
   process.exit(2);
 }
 
@@ -96,9 +100,15 @@ async function main(): Promise<number> {
     machine, figures, scenarios, errors,
   };
   printTable(figures);
-  // A partial run (--only) writes nothing; a quick one never replaces the committed full table.
+  // A partial run (--only) writes nothing unless merged; a quick one never replaces the committed full table.
   const written: string[] = [];
-  if (!only) {
+  if (merge) {
+    const jsonFile = path.join(ROOT, 'bench', 'results.json');
+    const merged = mergeResults(JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as Results, results);
+    writeJson(jsonFile, merged);
+    writeMarkdown(path.join(ROOT, 'BENCHMARKS.md'), merged);
+    written.push('bench/results.json', 'BENCHMARKS.md');
+  } else if (!only) {
     const jsonFile = path.join(ROOT, 'bench', quick ? 'results-quick.json' : 'results.json');
     writeJson(jsonFile, results);
     written.push(path.relative(ROOT, jsonFile));

@@ -47,6 +47,8 @@ export interface Config {
   eventsFile?: string | null;
   /** `--link-expiry`: seconds a presigned definition or readme link works (docs/workflows.md). */
   linkExpirySeconds: number;
+  /** `--lease-seconds`: how long shared work stays with an instance that stopped heartbeating (PostgreSQL; docs/scale-out.md). */
+  leaseSeconds: number;
 }
 
 export function defaultConfig(given: Partial<Config> = {}): Config {
@@ -77,6 +79,7 @@ export function defaultConfig(given: Partial<Config> = {}): Config {
     slurm: { submitRate: 10, pollMs: 5000 },
     eventWebhooks: [],
     linkExpirySeconds: 900,
+    leaseSeconds: 10,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
@@ -14,7 +15,6 @@ import { RunGroupService } from './domain/runs/run-group-service.js';
 import { RunService } from './domain/runs/run-service.js';
 import { Scheduler } from './domain/runs/scheduler.js';
 import { TagService } from './domain/tag-service.js';
-import { AccountBuckets } from './domain/token-bucket.js';
 import { WorkflowService } from './domain/workflows/workflow-service.js';
 import { WorkflowVersionService } from './domain/workflows/version-service.js';
 import { RunCacheService } from './domain/caches/run-cache-service.js';
@@ -34,10 +34,14 @@ import { WebhookSink } from './events/webhook-sink.js';
 import { ServiceMetrics } from './metrics/service-metrics.js';
 import { createObjectStore } from './objectstore/index.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { instanceIdOf } from './instance-id.js';
+import { Coordinator } from './domain/cluster/coordinator.js';
+import { LocalStartRunRate, SharedStartRunRate } from './domain/cluster/start-run-rate.js';
+import { CancelFollower } from './domain/cluster/cancel-follower.js';
 import { buildApp } from './server/app.js';
 import { assertCanListen } from './server/port-check.js';
 import { prepareSecurity, type EdgeSecurity } from './server/security.js';
-import { openStore } from './store/open-store.js';
+import { openStore, redact } from './store/open-store.js';
 import type { Store } from './store/store.js';
 import type { Services } from './api/route.js';
 
@@ -67,17 +71,25 @@ export class OmicsService {
   }
 
   private static async startLocked(config: Config, log: Logger, releaseLock: () => void, security: EdgeSecurity): Promise<OmicsService> {
-    const store = openStore(config);
+    const store = await openStore(config);
     const objects = createObjectStore({ dataDir: config.dataDir, s3Endpoint: config.s3Endpoint, region: config.region });
     const tokens = new PageTokens(await store.getSecret('page-tokens', () => randomBytes(32).toString('hex')));
-    const buckets = new AccountBuckets(config.startRunRate, config.startRunBurst);
-
     const share = new EventLoopShare();
+    // Several instances may share a PostgreSQL store: each has its own id, leases and a share of one StartRun bucket.
+    const instance = { id: instanceIdOf(config.dataDir), host: os.hostname(), pid: process.pid, version: VERSION, startedAt: Date.now() };
+    const coordinator = new Coordinator(store.coordination, instance, config.leaseSeconds * 1000, share, log);
+    const rate = store.coordination ? new SharedStartRunRate(store.coordination, config.startRunRate, config.startRunBurst)
+      : new LocalStartRunRate(config.startRunRate, config.startRunBurst);
     const metrics = new ServiceMetrics(store.stats);
     let scheduler: Scheduler | undefined;
+    let follower: CancelFollower | undefined;
     const logFailures = logRunFailures(store, log);
     const applier = new RunEventApplier(store, log, (applied) => {
-      if (applied.some((a) => isTerminalRunStatus(a.status))) scheduler?.wake();
+      const finished = applied.filter((a) => isTerminalRunStatus(a.status));
+      if (finished.length) {
+        scheduler?.wake();
+        follower?.finished(finished.map((a) => a.runId));
+      }
       logFailures(applied);
     }, share);
     logBatchLifecycle(store, log);
@@ -85,18 +97,22 @@ export class OmicsService {
       reporter: applier, workflows: store.workflows, versions: store.versions, caches: store.runCaches, objects, dataDir: config.dataDir, engines: config.engines, log,
       unsafeRunToolsUnsandboxed: config.unsafeRunToolsUnsandboxed, sandboxReadOnly: config.localInputRoots,
     };
-    const executor: Executor = config.executor === 'local' ? createLocalExecutor(engineOptions)
+    const engineExecutor: Executor = config.executor === 'local' ? createLocalExecutor(engineOptions)
       : config.executor === 'slurm' ? createSlurmExecutor({ ...engineOptions, slurm: config.slurm })
         : new SimulatedExecutor(applier, config.simRunMs);
+    // Sharing the store, a run may be cancelled through another instance: this one follows the store.
+    if (store.coordination) follower = new CancelFollower(engineExecutor, store.runs, share, log);
+    const executor: Executor = follower ?? engineExecutor;
     store.runs.onDeleted((runId) => executor.forget(runId));
-    scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log);
+    scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log, store.coordination ? instance.id : undefined);
     // Buckets each account may name, from the credentials file (read again on SIGHUP).
     const bucketScope = (account: string) => security.credentials?.bucketsOf(account);
-    const runs = new RunService(store, config, buckets, scheduler, executor, bucketScope, metrics);
+    const runs = new RunService(store, config, rate, scheduler, executor, bucketScope, metrics);
     const workflows = new WorkflowService(store, objects, log, bucketScope);
     const versions = new WorkflowVersionService(store, objects, log, bucketScope);
-    const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, buckets, maxRuns: config.maxRuns, share, log, telemetry: metrics });
-    const relay = new OutboxRelay(store.events, eventSinks(config, metrics, share, log), new EventFormatter(config.region, await store.getSecret('event-ids', () => randomBytes(32).toString('hex'))), share, log);
+    const pipeline = new BatchPipeline({ store, objects, runs, scheduler, executor, rate, coordinator, maxRuns: config.maxRuns, share, log, telemetry: metrics });
+    const relay = new OutboxRelay(store.events, eventSinks(config, metrics, share, log), new EventFormatter(config.region, await store.getSecret('event-ids', () => randomBytes(32).toString('hex'))), share, log,
+      undefined, coordinator.shared ? () => coordinator.claim('events') : undefined);
     const batches = new BatchService(store, objects, pipeline, log, bucketScope);
     const stopWorkers = async () => {
       await pipeline.stop();
@@ -104,11 +120,12 @@ export class OmicsService {
       await executor.close();
       await applier.flush();
       await relay.stop();
+      await coordinator.stop();
       await objects.close();
       await store.close();
     };
     try {
-      return await OmicsService.run({ config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler, services: {
+      return await OmicsService.run({ config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler, coordinator, services: {
         config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens,
         versions, runCaches: new RunCacheService(store, bucketScope), configurations: new ConfigurationService(store),
         shares: new ShareService(store, config.region),
@@ -129,15 +146,18 @@ export class OmicsService {
   private static async run(parts: {
     config: Config; log: Logger; security: EdgeSecurity; store: Store; metrics: ServiceMetrics; relay: OutboxRelay; workflows: WorkflowService;
     versions: WorkflowVersionService;
-    executor: Executor; pipeline: BatchPipeline; scheduler: Scheduler; services: Omit<Services, 'baseUrl'>; stopWorkers: () => Promise<void>;
+    executor: Executor; pipeline: BatchPipeline; scheduler: Scheduler; coordinator: Coordinator; services: Omit<Services, 'baseUrl'>;
+    stopWorkers: () => Promise<void>;
   }): Promise<OmicsService> {
-    const { config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler } = parts;
+    const { config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler, coordinator } = parts;
+    await coordinator.start();
     await relay.start();
     metrics.sinkBacklog = () => relay.backlog();
 
     await workflows.recover();
     await versions.recover();
-    const active = await store.runs.listInStatus(ACTIVE_RUN_STATUSES);
+    // Sharing the store, an instance recovers the runs its own executor was running.
+    const active = await store.runs.listInStatus(ACTIVE_RUN_STATUSES, coordinator.shared ? coordinator.instance.id : undefined);
     if (active.length) log.info({ runs: active.length, executor: executor.name }, `recovery: ${active.length} runs were active when omicsd stopped`);
     executor.recover(active);
     const unfinished = await store.batches.idsInStatus(['CREATING', 'PENDING', 'SUBMITTING', 'STOPPING', 'RUNS_DELETING']);
@@ -150,6 +170,7 @@ export class OmicsService {
     const app = buildApp(services, log, security, {
       sources: {
         version: VERSION,
+        instance: coordinator.instance.id,
         metrics,
         // Recovery is done before omicsd listens, so a request that reaches /readyz finds it done; the
         // store is asked each time.
@@ -165,7 +186,8 @@ export class OmicsService {
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     url = `http://${host}:${port}`;
-    log.info({ dataDir: path.resolve(config.dataDir), executor: executor.name }, 'omicsd started');
+    log.info({ dataDir: path.resolve(config.dataDir), executor: executor.name, instance: coordinator.instance.id,
+      database: config.databaseUrl ? redact(config.databaseUrl) : 'sqlite' }, 'omicsd started');
     return new OmicsService(url, { app, security, log, stopWorkers: parts.stopWorkers });
   }
 

@@ -19,6 +19,22 @@ export interface Results {
   figures: Figure[];
   scenarios: Record<string, ScenarioResult>;
   errors: string[];
+  /** Scenarios run again later with `--only=… --merge`, their figures replacing the full run's. */
+  reruns?: { scenarios: string[]; date: string; commit?: string; loadAverageAtStart: number }[];
+}
+
+/** The full run's results with the figures and details of a later `--only` run in place of theirs. */
+export function mergeResults(full: Results, partial: Results): Results {
+  const labels = new Set(partial.figures.map((f) => f.scenario));
+  const order = [...new Set([...full.figures, ...partial.figures].map((f) => f.scenario))];
+  const figures = [...full.figures.filter((f) => !labels.has(f.scenario)), ...partial.figures]
+    .sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario));
+  return {
+    ...full, figures, scenarios: { ...full.scenarios, ...partial.scenarios }, errors: [...full.errors, ...partial.errors],
+    reruns: [...(full.reruns ?? []), {
+      scenarios: Object.keys(partial.scenarios), date: partial.date, commit: partial.machine.commit, loadAverageAtStart: partial.machine.loadAverageAtStart,
+    }],
+  };
 }
 
 const HEAD = ['scenario', 'figure', 'value', 'limit (same run)', 'ratio', 'target', 'result'];
@@ -80,6 +96,12 @@ into the same SQLite database after the server has stopped; and the configured S
   token is taken, so scheduling jitter on a busy machine stamps a few runs late).
 - End to end: StartRunBatch to PROCESSED (GetBatch every 50 ms) on a fresh server, three times per size;
   the median wall time counts, and peak RSS is the largest VmHWM of the three.
+- Scale-out: a settings file of 100,000 small entries on s3rver (its own process), rate uncapped, runs
+  that finish at once; submitted by one SQLite instance, then by 1, 2 and 3 instances sharing a fresh
+  PostgreSQL database on 127.0.0.1:5432 (each its own process and data dir). runs/s from StartRunBatch's
+  \`creationTime\` to \`submittedTime\` (ingest included), beside SQLite's single instance; GetBatch p99 of
+  one SDK client polling the last instance every 50 ms meanwhile; duplicates = runs minus distinct
+  runSettingIds among the batch's rows.
 - Slurm: on the single-node test cluster of \`scripts/slurm/start.sh\` (8 CPUs claimed on this machine's
   cores; skipped where it cannot start). Submission: 1,000 runs in batches of 100 with
   \`--slurm-sbatch-args --hold\` (held jobs: only sbatch is measured), rate uncapped, after one warm-up run;
@@ -122,6 +144,7 @@ export function writeMarkdown(file: string, r: Results) {
 Full run of \`npm run bench\` on ${r.date.slice(0, 10)}: ${m.cores} cores (${m.cpuModel}), ${m.memoryGB} GB RAM,
 Node ${m.node}, ${m.platform}; commit ${m.commit ?? 'unknown'}; load average ${m.loadAverageAtStart} at start;
 the whole run took ${Math.round(r.wallSeconds)} s. Raw figures and per-scenario details: \`bench/results.json\`.
+${(r.reruns ?? []).map((x) => `Run again later with \`npm run bench -- --only=${x.scenarios.join(',')} --merge\` on ${x.date.slice(0, 10)}, commit ${x.commit ?? 'unknown'}, load average ${x.loadAverageAtStart} at start: their figures replace the full run's.`).join('\n')}
 
 ${table}
 

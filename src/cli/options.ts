@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
+import { redact } from '../store/database-url.js';
 
 /** Option parsers: a bad value is refused by name, before anything touches the disk. */
 export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: string) => {
@@ -62,12 +63,22 @@ export const httpUrl = (v: string) => {
 /** A repeatable URL option (`--event-webhook`): each value an http:// or https:// URL. */
 export const collectUrls = (v: string, previous: string[] = []) => [...previous, httpUrl(v)];
 
-/** `--database-url`: a SQLite file for now (docs/operations.md). */
-export const databaseUrl = (v: string) => {
-  if (/^postgres(ql)?:/.test(v)) throw new InvalidArgumentError('PostgreSQL is not supported yet: omit --database-url to use SQLite under --data-dir');
-  if (!/^sqlite:.+/.test(v)) throw new InvalidArgumentError(`expected sqlite:PATH, got "${v}"`);
-  return v;
-};
+/**
+ * `--database-url`: sqlite:PATH or a postgres:// URL (docs/scale-out.md). Checked in the action, not
+ * as commander's argument parser: commander's message would repeat the value, password and all.
+ */
+export function checkDatabaseUrl(v: string): string {
+  if (/^sqlite:.+/.test(v)) return v;
+  if (/^postgres(ql)?:\/\//.test(v)) {
+    try {
+      const u = new URL(v);
+      if (u.hostname || u.searchParams.has('host')) return v;
+    } catch {
+      // falls through to the error below
+    }
+  }
+  throw new InvalidArgumentError(`option '--database-url <url>' is invalid: expected sqlite:PATH or postgres://USER@HOST:PORT/DATABASE, got "${redact(v)}"`);
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

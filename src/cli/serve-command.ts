@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { defaultConfig, type Config, type ExecutorName } from '../config.js';
 import { OmicsService } from '../service.js';
 import { createLogger, type LogFormat } from './logger.js';
-import { accountId, allowedHost, collectPaths, collectUrls, databaseUrl, envOption, httpUrl, linkExpiry, LOG_LEVELS, nonNegative, positive, wholeNumber } from './options.js';
+import { accountId, allowedHost, checkDatabaseUrl, collectPaths, collectUrls, envOption, httpUrl, linkExpiry, LOG_LEVELS, nonNegative, positive, wholeNumber } from './options.js';
 
 /** `omicsd serve`: runs the service until SIGTERM or SIGINT (docs/operations.md). */
 export function addServeCommand(program: Command) {
@@ -12,7 +12,8 @@ export function addServeCommand(program: Command) {
     .addOption(envOption('--host <host>', 'address to listen on (anything but loopback needs --credentials)', 'HOST').default('127.0.0.1'))
     .addOption(envOption('--port <port>', 'port to listen on (0 picks a free one)', 'PORT').default(8080).argParser(wholeNumber(0, 65535)))
     .addOption(envOption('--data-dir <dir>', 'where everything durable lives', 'DATA_DIR').default('./.omicsd'))
-    .addOption(envOption('--database-url <url>', 'store (default: SQLite file in the data dir): sqlite:PATH', 'DATABASE_URL').argParser(databaseUrl))
+    .addOption(envOption('--database-url <url>', 'store (default: SQLite file in the data dir): sqlite:PATH or postgres://USER@HOST:PORT/DB', 'DATABASE_URL'))
+    .addOption(envOption('--lease-seconds <n>', 'with PostgreSQL: how long another instance waits before taking over the work of one that stopped heartbeating (1 to 300)', 'LEASE_SECONDS').default(10).argParser(wholeNumber(1, 300)))
     .addOption(envOption('--executor <name>', 'how runs execute', 'EXECUTOR').choices(['local', 'slurm', 'simulated']).default('local'))
     .addOption(envOption('--sim-run-ms <ms>', 'how long a simulated run stays RUNNING', 'SIM_RUN_MS').default(2000).argParser(wholeNumber(0)))
     .addOption(envOption('--start-run-rate <n>', 'StartRun calls per second per account (0 = unlimited)', 'START_RUN_RATE').default(10).argParser(nonNegative))
@@ -47,12 +48,12 @@ export function addServeCommand(program: Command) {
     .addOption(envOption('--log-format <format>', 'json lines, or pretty (human-readable) lines (default: pretty on a terminal, else json)', 'LOG_FORMAT').choices(['json', 'pretty']))
     .action(async (o) => {
       const config: Config = defaultConfig({
-        host: o.host, port: o.port, dataDir: o.dataDir, databaseUrl: o.databaseUrl, executor: o.executor as ExecutorName,
+        host: o.host, port: o.port, dataDir: o.dataDir, databaseUrl: o.databaseUrl === undefined ? undefined : checkDatabaseUrl(o.databaseUrl), executor: o.executor as ExecutorName,
         simRunMs: o.simRunMs, startRunRate: o.startRunRate, startRunBurst: o.startRunBurst, region: o.region,
         accountId: o.accountId, s3Endpoint: o.s3Endpoint, maxRuns: o.maxRuns, logLevel: o.logLevel,
         engines: { cwl: o.engineCwl, toilCwl: o.engineToilCwl, wdl: o.engineWdl, nextflow: o.engineNextflow },
         credentialsFile: o.credentials, insecureNoAuth: o.insecureNoAuth === true, allowedHosts: o.allowedHost ?? [],
-        apiRate: o.apiRate, linkExpirySeconds: o.linkExpiry, localInputRoots: o.localInputRoot ?? [],
+        apiRate: o.apiRate, linkExpirySeconds: o.linkExpiry, leaseSeconds: o.leaseSeconds, localInputRoots: o.localInputRoot ?? [],
         unsafeRunToolsUnsandboxed: o.unsafeRunToolsUnsandboxed === true,
         eventWebhooks: o.eventWebhook ?? [], eventWebhookSecret: o.eventWebhookSecret,
         eventsFile: o.eventsFile === false ? null : o.eventsFile,

@@ -12,6 +12,14 @@ export class StepSizer {
 
   constructor(private readonly min: number, private readonly max: number, private readonly targetMs = STEP_BUDGET_MS) {}
 
+  /**
+   * A sizer that always gives `max`: for steps whose store answers asynchronously (PostgreSQL), which
+   * hold the event loop only for their own work, not while the database works.
+   */
+  static fixed(max: number): StepSizer {
+    return new StepSizer(max, max);
+  }
+
   /** How many items the next step should take. */
   size(): number {
     if (this.msPerItem === undefined) return this.min;

@@ -111,6 +111,10 @@ export function buildApp(services: Services, log: Logger, security: EdgeSecurity
     },
   });
   app.server.headersTimeout = HEADERS_TIMEOUT_MS;
+  // A client that half-closes once its request is sent (a raw socket, `nc -N`) still gets its answer,
+  // however long the store takes: Node would otherwise drop a request still in progress at the FIN.
+  // (A property of every http.Server since Node 0.x, not in its type definitions.)
+  (app.server as typeof app.server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
   const guard = new HostGuard(security.listenHost, security.allowedHosts, () => {
     const addr = app.server.address();
     return typeof addr === 'object' && addr ? addr.port : services.config.port;

@@ -4,6 +4,8 @@ import type { ServiceMetrics } from '../metrics/service-metrics.js';
 /** What the operations endpoints read (docs/operations.md, "Health and metrics"). */
 export interface OpsSources {
   version: string;
+  /** This instance's id (several may share one store). */
+  instance: string;
   metrics: ServiceMetrics;
   /** Each readiness check by name: undefined when it passes, else what is wrong. */
   readiness: () => Promise<Record<string, string | undefined>>;
@@ -20,7 +22,7 @@ export const PUBLIC = { public: true } as const;
 export function opsRoutes(app: FastifyInstance, ops: OpsSources) {
   const started = Date.now();
   app.get('/healthz', { config: PUBLIC }, async (_req, reply) =>
-    reply.header('cache-control', 'no-store').send({ status: 'ok', version: ops.version, uptimeSeconds: Math.round((Date.now() - started) / 1000) }));
+    reply.header('cache-control', 'no-store').send({ status: 'ok', version: ops.version, instance: ops.instance, uptimeSeconds: Math.round((Date.now() - started) / 1000) }));
   app.get('/readyz', { config: PUBLIC }, async (_req, reply) => {
     let checks: Record<string, string | undefined>;
     try {

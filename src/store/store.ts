@@ -14,7 +14,7 @@ import type {
  * what they record) live in the domain; a dialect only writes them down in its SQL. A second dialect
  * implements this same interface as a sibling of `sqlite/`.
  */
-export interface Store {
+export interface Store extends StoreTiming {
   readonly workflows: WorkflowTable;
   readonly versions: WorkflowVersionTable;
   readonly runCaches: RunCacheTable;
@@ -28,11 +28,68 @@ export interface Store {
   readonly entries: BatchEntryTable;
   readonly events: EventTable;
   readonly stats: StatsTable;
+  /**
+   * Present when several instances may share the store (PostgreSQL, docs/scale-out.md): their
+   * registry, leases on shared work and the StartRun buckets. A SQLite store serves one instance.
+   */
+  readonly coordination?: CoordinationTable;
   /** The resource a client token of `account` already created, if any. */
   findByRequest(kind: IdempotentKind, requestId: string, account: string): Promise<{ id: string; requestHash: string } | undefined>;
   /** A random secret kept in the store (made on first use), so every instance signs alike. */
   getSecret(name: string, create: () => string): Promise<string>;
   close(): Promise<void>;
+}
+
+/** One omicsd instance as the others and operators see it. */
+export interface InstanceInfo {
+  id: string;
+  host: string;
+  pid: number;
+  version: string;
+  startedAt: number;
+}
+
+export interface InstanceStatus extends InstanceInfo {
+  heartbeatAt: number;
+  /** The leases it holds (work it is doing: `batch:<id>`, `events`). */
+  leases: string[];
+}
+
+/** Thrown inside a fenced step whose lease another instance holds now: the step's writes are rolled back. */
+export class LeaseLostError extends Error {
+  constructor(readonly resource: string) {
+    super(`the lease on ${resource} is held by another instance`);
+  }
+}
+
+export interface CoordinationTable {
+  /** Records that `instance` is alive and extends every lease it holds by `leaseMs`. */
+  heartbeat(instance: InstanceInfo, leaseMs: number): Promise<void>;
+  /** Takes the lease on `resource` when it is free, expired or already `owner`'s; whether `owner` holds it now. */
+  claim(resource: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Gives up `owner`'s leases (one, or all), e.g. when the instance stops. */
+  release(owner: string, resource?: string): Promise<void>;
+  /**
+   * Runs `fn` in one transaction that first checks `owner` still holds `resource`, so a step's
+   * writes count only while its lease does; LeaseLostError otherwise.
+   */
+  fenced<T>(resource: string, owner: string, fn: () => Promise<T>): Promise<T>;
+  /** Takes up to `max` StartRun tokens from the account's shared bucket (refilled at `rate`/s up to `burst`); a refusal writes nothing. */
+  takeTokens(account: string, max: number, rate: number, burst: number): Promise<{ granted: number; msUntilNext: number }>;
+  /** Returns tokens taken but not used. */
+  giveBackTokens(account: string, n: number, burst: number): Promise<void>;
+  /** Every registered instance, its last heartbeat and its leases. */
+  instances(): Promise<InstanceStatus[]>;
+  /** Marks `instance` stopped: it no longer appears as alive. */
+  leave(instanceId: string): Promise<void>;
+}
+
+export interface StoreTiming {
+  /**
+   * Whether a call holds the event loop until the database has answered (SQLite): background steps
+   * are then sized to a time budget. PostgreSQL answers asynchronously.
+   */
+  readonly synchronous: boolean;
 }
 
 /**
@@ -109,17 +166,21 @@ export interface RunTable {
   insert(run: NewRun, maxRuns: number): Promise<IdempotentResult<RunRecord> | 'quota'>;
   get(id: string, account: AccountScope): Promise<RunRecord | undefined>;
   list(filter: RunFilter, page: PageRequest): Promise<RunRecord[]>;
-  listInStatus(statuses: readonly RunStatus[]): Promise<RunRecord[]>;
+  /** Runs in these statuses; with `owner`, only those that instance's executor runs (several instances share the store). */
+  listInStatus(statuses: readonly RunStatus[], owner?: string): Promise<RunRecord[]>;
   /** Applies reported changes in order (late or backward ones are ignored) and the task updates. */
   applyTransitions(changes: RunTransition[], tasks: TaskUpdate[]): Promise<AppliedTransition[]>;
+  /** Those of the runs that are CANCELLED (by any instance). */
+  cancelledAmong(runIds: string[]): Promise<string[]>;
   /** Cancels each listed run that is still cancellable. */
   cancel(runIds: string[], at: number): Promise<{ runId: string; previous?: RunStatus; cancelled: boolean }[]>;
   delete(id: string): Promise<'deleted' | 'missing' | RunStatus>;
   /** Queued runs in start order (highest priority first, then oldest), skipping the given groups. */
   queued(limit: number, excludeGroups: string[]): Promise<RunRecord[]>;
-  /** PENDING → STARTING for those of the runs still PENDING; returns their ids. */
-  markStarting(runIds: string[]): Promise<string[]>;
-  countActive(): Promise<{ total: number; byGroup: Map<string, number> }>;
+  /** PENDING → STARTING for those of the runs still PENDING, recording `owner` as the instance that runs them; returns their ids. */
+  markStarting(runIds: string[], owner?: string): Promise<string[]>;
+  /** Active runs: `total` those of `owner` when given (each instance caps its own executor), `byGroup` over every instance. */
+  countActive(owner?: string): Promise<{ total: number; byGroup: Map<string, number> }>;
   /** Tells `listener` of every run that became DELETED (by any path), once that is committed. */
   onDeleted(listener: (runId: string) => void): void;
   /** CPUs held by each run group's active runs: per run, the CPUs of its open tasks, at least 1. */
@@ -235,19 +296,19 @@ export interface ReferenceStore {
 }
 
 /** The few reads and writes the scheduler needs. */
-export interface SchedulerStore extends ReferenceStore {
+export interface SchedulerStore extends ReferenceStore, StoreTiming {
   runs: Pick<RunTable, 'countActive' | 'activeCpusByGroup' | 'queued' | 'markStarting' | 'listInStatus'>;
   runGroups: Pick<RunGroupTable, 'get' | 'list'>;
   tasks: Pick<TaskTable, 'list'>;
 }
 
 /** What the run-event applier writes. */
-export interface RunEventStore {
+export interface RunEventStore extends StoreTiming {
   runs: Pick<RunTable, 'applyTransitions'>;
 }
 
 /** What the batch pipeline (ingest, submission, walkers) reads and writes. */
-export interface BatchPipelineStore extends ReferenceStore {
+export interface BatchPipelineStore extends ReferenceStore, StoreTiming {
   batches: Pick<BatchTable, 'get' | 'idsInStatus' | 'ownersInStatus' | 'transition' | 'purgeDeleted'>;
   entries: BatchEntryTable;
 }

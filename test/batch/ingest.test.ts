@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { pino } from 'pino';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openTestStore } from '../support/store.js';
 import { FsObjectStore } from '../../src/objectstore/fs-object-store.js';
 import { BatchFailure, ingestBatch } from '../../src/domain/batches/ingest.js';
 import { tempDir } from '../support/server.js';
@@ -12,7 +12,7 @@ const log = pino({ level: 'silent' });
 /** Real store and real embedded object store, in process, so the file can change exactly between acceptance and ingest. */
 async function setup(content: string, inline: { inlineSettings?: Record<string, unknown>[]; s3Uri?: undefined } = {}) {
   const dir = tempDir();
-  const store = new SqliteStore(path.join(dir, 'db.sqlite'));
+  const store = await openTestStore(dir, 'db.sqlite');
   const objects = new FsObjectStore(path.join(dir, 'objects'));
   const loc = { bucket: 'settings', key: 'cohort.json' };
   const { etag } = await objects.write(loc, content);
@@ -52,12 +52,12 @@ test('DeleteBatch answers at once; the entries are purged afterwards in bounded 
   await store.batches.transition(batch.id, 'fail', { at: Date.now(), failureReason: 'test' });
   assert.equal(await store.batches.delete(batch.id), 'deleted');
   assert.equal(await store.batches.get(batch.id, null), undefined);
-  const count = () => (store.database.db.prepare('SELECT count(*) AS n FROM batch_entries WHERE batch_id = ?').get(batch.id) as { n: number }).n;
-  assert.equal(count(), 2500, 'entries are not removed inside the DeleteBatch call');
+  const count = async () => (await store.entries.nextUnsubmitted(batch.id, 5000)).length;
+  assert.equal(await count(), 2500, 'entries are not removed inside the DeleteBatch call');
   let steps = 0;
   while (await store.batches.purgeDeleted(1000)) steps++;
   assert.equal(steps, 3);
-  assert.equal(count(), 0);
+  assert.equal(await count(), 0);
 });
 
 /** The failureReason ingest gives for `content` as the settings file (or for inline entries). */

@@ -1,5 +1,5 @@
 /*
- * What the executor tests share: a LocalExecutor on a real SqliteStore and FsObjectStore in temp
+ * What the executor tests share: a LocalExecutor on a real store (SQLite, or PostgreSQL on a PostgreSQL test run) and FsObjectStore in temp
  * folders (runs started the way the scheduler starts them, every reported change applied to the
  * store), and which engines this machine has, known by probing them (engine-probe.ts) rather than by
  * their presence on PATH: a test whose engine is not installed is skipped naming the package to
@@ -20,7 +20,8 @@ import { lookupEngine, type EngineCommands } from '../../src/executors/local/eng
 import { MARKER_ENV } from '../../src/executors/local/process-tree.js';
 import { createLocalExecutor, type EngineExecutor, type LocalExecutorOptions } from '../../src/executors/local/index.js';
 import { FsObjectStore, ObjectNotFoundError } from '../../src/objectstore/index.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import type { Store } from '../../src/store/store.js';
+import { openTestStore } from '../support/store.js';
 import { ACCOUNT, ROLE } from '../support/client.js';
 import { eventually } from '../support/wait.js';
 
@@ -68,7 +69,7 @@ export const works = (engine: EngineName) => ENGINES[engine].probe?.ok === true;
 export interface Harness {
   root: string;
   dataDir: string;
-  store: SqliteStore;
+  store: Store;
   objects: FsObjectStore;
   executor: EngineExecutor;
   transitions: RunTransition[];
@@ -87,7 +88,7 @@ export interface Harness {
 export async function harness(t: TestContext, opts: Partial<LocalExecutorOptions> = {}, after?: Harness): Promise<Harness> {
   const root = after?.root ?? fs.mkdtempSync(path.join(os.tmpdir(), 'omicsd-local-'));
   const dataDir = path.join(root, 'data');
-  const store = after?.store ?? new SqliteStore(path.join(dataDir, 'omicsd.sqlite'));
+  const store = after?.store ?? await openTestStore(dataDir);
   const objects = after?.objects ?? new FsObjectStore(path.join(dataDir, 'objects'));
   const transitions: RunTransition[] = [];
   const tasks: TaskUpdate[] = [];

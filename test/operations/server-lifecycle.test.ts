@@ -59,7 +59,7 @@ describe('options are checked before anything is written', () => {
     ['a log level that does not exist', ['--log-level', 'loud'], /option '--log-level <level>' argument 'loud' is invalid\. Allowed choices are fatal, error, warn, info, debug, trace, silent/],
     ['a port out of range', ['--port', '99999'], /option '--port <port>' argument '99999' is invalid\. expected a whole number from 0 to 65535/],
     ['an account id that is not 12 digits', ['--account-id', '12'], /'--account-id <id>' argument '12' is invalid\. expected 12 digits/],
-    ['an unsupported database URL', ['--database-url', 'mysql://db'], /'--database-url <url>' argument 'mysql:\/\/db' is invalid\. expected sqlite:PATH/],
+    ['an unsupported database URL', ['--database-url', 'mysql://db'], /option '--database-url <url>' is invalid: expected sqlite:PATH or postgres:\/\/USER@HOST:PORT\/DATABASE, got "mysql:\/\/db"/],
     ['a rate that is not a number', ['--start-run-rate', 'fast'], /'--start-run-rate <n>' argument 'fast' is invalid\. expected a number ≥ 0/],
     ['an unknown executor', ['--executor', 'cloud'], /argument 'cloud' is invalid\. Allowed choices are local, slurm, simulated/],
     ['a Slurm submit rate of 0', ['--executor', 'slurm', '--slurm-submit-rate', '0'], /'--slurm-submit-rate <n>' argument '0' is invalid\. expected a number > 0/],

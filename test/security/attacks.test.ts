@@ -8,6 +8,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { onPostgres } from '../support/store.js';
 import {
   CreateWorkflowCommand, DeleteRunCommand, GetRunCommand, GetWorkflowCommand, ListRunsInBatchCommand, StartRunBatchCommand,
   StartRunCommand, TagResourceCommand, ThrottlingException, ValidationException, type OmicsClient,
@@ -175,7 +176,7 @@ describe('hostile shapes cannot stop the service', () => {
     assert.match(failed.statusMessage!, /"main" is both a file and a folder/);
   });
 
-  test('a write lock held by another process is a retryable ThrottlingException, not a 500', async () => {
+  test('a write lock held by another process is a retryable ThrottlingException, not a 500', { skip: onPostgres && 'a SQLite write lock' }, async () => {
     const db = new Database(path.join(server.dataDir, 'omicsd.sqlite'));
     try {
       db.prepare('BEGIN IMMEDIATE').run();

@@ -17,7 +17,7 @@ import {
   StartRunBatchCommand, StartRunCommand, TagResourceCommand, UntagResourceCommand, UpdateRunGroupCommand, UpdateWorkflowCommand,
   type OmicsClient,
 } from '@aws-sdk/client-omics';
-import Database from 'better-sqlite3';
+import { readStore } from '../support/store.js';
 import fc from 'fast-check';
 import { strToU8, zipSync } from 'fflate';
 import { routes } from '../../src/api/routes.js';
@@ -519,86 +519,81 @@ async function validTraffic(client: OmicsClient, pool: Pool, seed: number, stop:
 
 type Row = Record<string, any>;
 
-/** The store's invariants (src/store/sqlite/*.ts), read in one snapshot from the data dir's SQLite file. */
-function storeInvariants(dataDir: string): { violations: string[]; counts: Record<string, number> } {
-  const db = new Database(path.join(dataDir, 'omicsd.sqlite'), { readonly: true, fileMustExist: true });
-  try {
-    return db.transaction(() => {
-      const v: string[] = [];
-      const batches = db.prepare('SELECT * FROM batches').all() as Row[];
-      const runsWithBatch = db.prepare('SELECT id, batch_id, status, doc FROM runs WHERE batch_id IS NOT NULL').all() as Row[];
-      const entriesByBatch = new Map<number, Row[]>();
-      for (const e of db.prepare('SELECT batch_id, seq, run_setting_id, submission_status, run_id FROM batch_entries').all() as Row[]) {
-        if (!entriesByBatch.has(e.batch_id)) entriesByBatch.set(e.batch_id, []);
-        entriesByBatch.get(e.batch_id)!.push(e);
+/** The store's invariants (src/store/*), read in one snapshot from the data dir's store. */
+function storeInvariants(dataDir: string): Promise<{ violations: string[]; counts: Record<string, number> }> {
+  return readStore(dataDir, async (all) => {
+    const v: string[] = [];
+    const batches = (await all('SELECT * FROM batches')) as Row[];
+    const runsWithBatch = (await all('SELECT id, batch_id, status, doc FROM runs WHERE batch_id IS NOT NULL')) as Row[];
+    const entriesByBatch = new Map<number, Row[]>();
+    for (const e of (await all('SELECT batch_id, seq, run_setting_id, submission_status, run_id FROM batch_entries')) as Row[]) {
+      if (!entriesByBatch.has(e.batch_id)) entriesByBatch.set(e.batch_id, []);
+      entriesByBatch.get(e.batch_id)!.push(e);
+    }
+    const runsByBatch = new Map<number, Row[]>();
+    for (const r of runsWithBatch) {
+      if (!runsByBatch.has(r.batch_id)) runsByBatch.set(r.batch_id, []);
+      runsByBatch.get(r.batch_id)!.push(r);
+    }
+    const RUN_COLS: Record<string, string> = {
+      PENDING: 'runs_pending', STARTING: 'runs_starting', RUNNING: 'runs_running', STOPPING: 'runs_stopping', COMPLETED: 'runs_completed',
+      FAILED: 'runs_failed', CANCELLED: 'runs_cancelled', DELETED: 'runs_deleted',
+    };
+    for (const b of batches) {
+      const entries = entriesByBatch.get(b.id) ?? [];
+      const runs = runsByBatch.get(b.id) ?? [];
+      const withRun = entries.filter((e) => e.run_id != null);
+      const ok = withRun.filter((e) => /^(SUCCESS|CANCEL_SUCCESS|CANCEL_FAILED|DELETE_SUCCESS|DELETE_FAILED)$/.test(e.submission_status)).length;
+      const failed = entries.filter((e) => e.submission_status === 'FAILED').length;
+      const pending = entries.filter((e) => e.submission_status == null).length;
+      const at = `batch ${b.id} (${b.status})`;
+      if (b.start_ok !== ok) v.push(`${at}: successfulStartSubmissionCount ${b.start_ok}, entries with a run ${ok}`);
+      if (b.start_failed !== failed) v.push(`${at}: failedStartSubmissionCount ${b.start_failed}, FAILED entries ${failed}`);
+      if (b.status === 'SUBMITTING' && b.start_pending !== pending) v.push(`${at}: pendingStartSubmissionCount ${b.start_pending}, unsubmitted entries ${pending}`);
+      if (b.total_runs != null && b.status !== 'FAILED' && b.status !== 'PENDING' && entries.length !== b.total_runs) {
+        v.push(`${at}: totalRuns ${b.total_runs}, entries ${entries.length}`);
       }
-      const runsByBatch = new Map<number, Row[]>();
-      for (const r of runsWithBatch) {
-        if (!runsByBatch.has(r.batch_id)) runsByBatch.set(r.batch_id, []);
-        runsByBatch.get(r.batch_id)!.push(r);
+      for (const e of entries) {
+        if (e.run_id != null && !/^(SUCCESS|CANCEL_SUCCESS|CANCEL_FAILED|DELETE_SUCCESS|DELETE_FAILED)$/.test(e.submission_status)) {
+          v.push(`${at}: entry ${e.seq} has run ${e.run_id} but status ${e.submission_status}`);
+        }
+        if (e.run_id == null && e.submission_status != null && e.submission_status !== 'FAILED') v.push(`${at}: entry ${e.seq} is ${e.submission_status} without a run`);
       }
-      const RUN_COLS: Record<string, string> = {
-        PENDING: 'runs_pending', STARTING: 'runs_starting', RUNNING: 'runs_running', STOPPING: 'runs_stopping', COMPLETED: 'runs_completed',
-        FAILED: 'runs_failed', CANCELLED: 'runs_cancelled', DELETED: 'runs_deleted',
-      };
-      for (const b of batches) {
-        const entries = entriesByBatch.get(b.id) ?? [];
-        const runs = runsByBatch.get(b.id) ?? [];
-        const withRun = entries.filter((e) => e.run_id != null);
-        const ok = withRun.filter((e) => /^(SUCCESS|CANCEL_SUCCESS|CANCEL_FAILED|DELETE_SUCCESS|DELETE_FAILED)$/.test(e.submission_status)).length;
-        const failed = entries.filter((e) => e.submission_status === 'FAILED').length;
-        const pending = entries.filter((e) => e.submission_status == null).length;
-        const at = `batch ${b.id} (${b.status})`;
-        if (b.start_ok !== ok) v.push(`${at}: successfulStartSubmissionCount ${b.start_ok}, entries with a run ${ok}`);
-        if (b.start_failed !== failed) v.push(`${at}: failedStartSubmissionCount ${b.start_failed}, FAILED entries ${failed}`);
-        if (b.status === 'SUBMITTING' && b.start_pending !== pending) v.push(`${at}: pendingStartSubmissionCount ${b.start_pending}, unsubmitted entries ${pending}`);
-        if (b.total_runs != null && b.status !== 'FAILED' && b.status !== 'PENDING' && entries.length !== b.total_runs) {
-          v.push(`${at}: totalRuns ${b.total_runs}, entries ${entries.length}`);
-        }
-        for (const e of entries) {
-          if (e.run_id != null && !/^(SUCCESS|CANCEL_SUCCESS|CANCEL_FAILED|DELETE_SUCCESS|DELETE_FAILED)$/.test(e.submission_status)) {
-            v.push(`${at}: entry ${e.seq} has run ${e.run_id} but status ${e.submission_status}`);
-          }
-          if (e.run_id == null && e.submission_status != null && e.submission_status !== 'FAILED') v.push(`${at}: entry ${e.seq} is ${e.submission_status} without a run`);
-        }
-        for (const [status, col] of Object.entries(RUN_COLS)) {
-          const n = runs.filter((r) => r.status === status).length;
-          if (b[col] !== n) v.push(`${at}: ${col} ${b[col]}, runs in ${status} ${n}`);
-        }
-        // Every run of the batch has exactly one entry pointing at it, and no entry points at a run of another batch.
-        const entryOfRun = new Map<number, Row[]>();
-        for (const e of withRun) entryOfRun.set(e.run_id, [...(entryOfRun.get(e.run_id) ?? []), e]);
-        for (const r of runs) {
-          const es = entryOfRun.get(r.id) ?? [];
-          if (es.length !== 1) v.push(`${at}: run ${r.id} has ${es.length} entries`);
-          else if (JSON.parse(r.doc).extra?.runSettingId !== es[0].run_setting_id) v.push(`${at}: run ${r.id} is of ${JSON.parse(r.doc).extra?.runSettingId}, its entry ${es[0].run_setting_id}`);
-        }
-        const runIds = new Set(runs.map((r) => r.id));
-        for (const e of withRun) if (!runIds.has(e.run_id)) v.push(`${at}: entry ${e.seq} points at run ${e.run_id}, which is not a run of this batch`);
+      for (const [status, col] of Object.entries(RUN_COLS)) {
+        const n = runs.filter((r) => r.status === status).length;
+        if (b[col] !== n) v.push(`${at}: ${col} ${b[col]}, runs in ${status} ${n}`);
       }
-      // Runs of a batch that still exists but has no entries at all (the purge only follows DeleteBatch).
-      const batchIds = new Set(batches.map((b) => b.id));
-      for (const [batchId, rs] of runsByBatch) if (batchIds.has(batchId) && !(entriesByBatch.get(batchId)?.length)) v.push(`batch ${batchId}: ${rs.length} runs, no entries`);
-      // live_runs:<account> = the account's runs not DELETED.
-      const live = new Map((db.prepare(`SELECT account_id, count(*) AS n FROM runs WHERE status != 'DELETED' GROUP BY account_id`).all() as Row[]).map((r) => [r.account_id, r.n]));
-      const counters = db.prepare(`SELECT name, value FROM counters WHERE name LIKE 'live_runs:%'`).all() as Row[];
-      for (const c of counters) {
-        const account = c.name.slice('live_runs:'.length);
-        if (c.value !== (live.get(account) ?? 0)) v.push(`counters ${c.name} = ${c.value}, runs not DELETED ${live.get(account) ?? 0}`);
-        live.delete(account);
+      // Every run of the batch has exactly one entry pointing at it, and no entry points at a run of another batch.
+      const entryOfRun = new Map<number, Row[]>();
+      for (const e of withRun) entryOfRun.set(e.run_id, [...(entryOfRun.get(e.run_id) ?? []), e]);
+      for (const r of runs) {
+        const es = entryOfRun.get(r.id) ?? [];
+        if (es.length !== 1) v.push(`${at}: run ${r.id} has ${es.length} entries`);
+        else if (JSON.parse(r.doc).extra?.runSettingId !== es[0].run_setting_id) v.push(`${at}: run ${r.id} is of ${JSON.parse(r.doc).extra?.runSettingId}, its entry ${es[0].run_setting_id}`);
       }
-      for (const [account, n] of live) v.push(`account ${account} has ${n} runs not DELETED but no live_runs counter`);
-      const counts = {
-        batches: batches.length, entries: [...entriesByBatch.values()].reduce((s, e) => s + e.length, 0), batchRuns: runsWithBatch.length,
-        runs: (db.prepare('SELECT count(*) AS n FROM runs').get() as Row).n,
-        deletedRuns: (db.prepare(`SELECT count(*) AS n FROM runs WHERE status = 'DELETED'`).get() as Row).n,
-        statuses: new Set(batches.map((b) => b.status)).size,
-      };
-      return { violations: v, counts };
-    }).deferred();
-  } finally {
-    db.close();
-  }
+      const runIds = new Set(runs.map((r) => r.id));
+      for (const e of withRun) if (!runIds.has(e.run_id)) v.push(`${at}: entry ${e.seq} points at run ${e.run_id}, which is not a run of this batch`);
+    }
+    // Runs of a batch that still exists but has no entries at all (the purge only follows DeleteBatch).
+    const batchIds = new Set(batches.map((b) => b.id));
+    for (const [batchId, rs] of runsByBatch) if (batchIds.has(batchId) && !(entriesByBatch.get(batchId)?.length)) v.push(`batch ${batchId}: ${rs.length} runs, no entries`);
+    // live_runs:<account> = the account's runs not DELETED.
+    const live = new Map(((await all(`SELECT account_id, count(*) AS n FROM runs WHERE status != 'DELETED' GROUP BY account_id`)) as Row[]).map((r) => [r.account_id, r.n]));
+    const counters = (await all(`SELECT name, value FROM counters WHERE name LIKE 'live_runs:%'`)) as Row[];
+    for (const c of counters) {
+      const account = c.name.slice('live_runs:'.length);
+      if (c.value !== (live.get(account) ?? 0)) v.push(`counters ${c.name} = ${c.value}, runs not DELETED ${live.get(account) ?? 0}`);
+      live.delete(account);
+    }
+    for (const [account, n] of live) v.push(`account ${account} has ${n} runs not DELETED but no live_runs counter`);
+    const counts = {
+      batches: batches.length, entries: [...entriesByBatch.values()].reduce((s, e) => s + e.length, 0), batchRuns: runsWithBatch.length,
+      runs: (await all('SELECT count(*) AS n FROM runs'))[0].n,
+      deletedRuns: (await all(`SELECT count(*) AS n FROM runs WHERE status = 'DELETED'`))[0].n,
+      statuses: new Set(batches.map((b) => b.status)).size,
+    };
+    return { violations: v, counts };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1047,7 +1042,7 @@ describe('fuzzing every operation', { concurrency: false }, () => {
   test("after the fuzzing: the store's invariants hold, with traffic running and once it has settled", async () => {
     assert.deepEqual(trafficFailures, [], 'valid traffic never got a 5xx');
     for (const t of [S, O]) {
-      const { violations, counts } = storeInvariants(t.srv.dataDir);
+      const { violations, counts } = await storeInvariants(t.srv.dataDir);
       console.log(`# store (${t === S ? 'with credentials' : 'without'}), traffic running: ${JSON.stringify(counts)}`);
       assert.deepEqual(violations, [], 'invariants with traffic running');
     }
@@ -1056,10 +1051,10 @@ describe('fuzzing every operation', { concurrency: false }, () => {
     // Hostile bodies may have asked for runs of days (__omicsd_simulate.runningMs): cancel what is still active after a while.
     await sleep(3000);
     for (const t of [S, O]) {
-      const db = new Database(path.join(t.srv.dataDir, 'omicsd.sqlite'), { readonly: true });
-      const activeRuns = db.prepare(`SELECT id, account_id FROM runs WHERE status IN ('PENDING','STARTING','RUNNING')`).all() as Row[];
-      const activeBatches = db.prepare(`SELECT id, account_id FROM batches WHERE status IN ('PENDING','SUBMITTING','INPROGRESS')`).all() as Row[];
-      db.close();
+      const [activeRuns, activeBatches] = await readStore(t.srv.dataDir, async (all) => [
+        await all(`SELECT id, account_id FROM runs WHERE status IN ('PENDING','STARTING','RUNNING')`),
+        await all(`SELECT id, account_id FROM batches WHERE status IN ('PENDING','SUBMITTING','INPROGRESS')`),
+      ]);
       const clientOf = (account: string) => t.clients[Math.max(0, t.pools.findIndex((p) => p.account === account))];
       for (const b of activeBatches) await sdkStatus(clientOf(b.account_id).send(new CancelRunBatchCommand({ batchId: String(b.id) })));
       for (const r of activeRuns) await sdkStatus(clientOf(r.account_id).send(new CancelRunCommand({ id: String(r.id) })));
@@ -1068,19 +1063,15 @@ describe('fuzzing every operation', { concurrency: false }, () => {
     // Let submissions and simulated runs finish (runs last at most ~0.5 s; the StartRun rate is 40/s).
     await eventually(async () => {
       for (const t of [S, O]) {
-        const db = new Database(path.join(t.srv.dataDir, 'omicsd.sqlite'), { readonly: true });
-        try {
-          const busy = (db.prepare(`SELECT count(*) AS n FROM batches WHERE status IN ('CREATING','PENDING','SUBMITTING','STOPPING','RUNS_DELETING')`).get() as Row).n
-            + (db.prepare(`SELECT count(*) AS n FROM runs WHERE status IN ('PENDING','STARTING','RUNNING','STOPPING')`).get() as Row).n;
-          if (busy) return false;
-        } finally {
-          db.close();
-        }
+        const busy = await readStore(t.srv.dataDir, async (all) =>
+          (await all(`SELECT count(*) AS n FROM batches WHERE status IN ('CREATING','PENDING','SUBMITTING','STOPPING','RUNS_DELETING')`))[0].n
+          + (await all(`SELECT count(*) AS n FROM runs WHERE status IN ('PENDING','STARTING','RUNNING','STOPPING')`))[0].n);
+        if (busy) return false;
       }
       return true;
     }, 60_000, 'batches and runs to settle', { everyMs: 250 });
     for (const t of [S, O]) {
-      const { violations, counts } = storeInvariants(t.srv.dataDir);
+      const { violations, counts } = await storeInvariants(t.srv.dataDir);
       console.log(`# store (${t === S ? 'with credentials' : 'without'}), settled: ${JSON.stringify(counts)}`);
       assert.deepEqual(violations, [], 'invariants once settled');
       await checkAlive(t);

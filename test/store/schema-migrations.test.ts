@@ -17,7 +17,11 @@ import { SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 import { ROLE } from '../support/client.js';
 import { BIN, ROOT, tempDir } from '../support/paths.js';
 import { startServer } from '../support/server.js';
+import { onPostgres } from '../support/store.js';
 import { eventually } from '../support/wait.js';
+
+/** These are the SQLite dialect's data dirs and migrations; the PostgreSQL schema is tested in pg-migrations.test.ts. */
+const sqliteOnly = onPostgres && 'SQLite data dirs (a PostgreSQL run tests its own migrations)';
 import { createWorkflow } from '../support/workflows.js';
 
 const FIXTURE = path.join(ROOT, 'test/fixtures/datadir-0.1.0');
@@ -38,11 +42,11 @@ const versions = (file: string) => {
   }
 };
 
-test('the fixture is a 0.1.0 data dir (schema version 1)', () => {
+test('the fixture is a 0.1.0 data dir (schema version 1)', { skip: sqliteOnly }, () => {
   assert.deepEqual(versions(path.join(FIXTURE, 'omicsd.sqlite')), [1]);
 });
 
-test('a 0.1.0 data dir opens with everything kept, and every operation works on it', async (t) => {
+test('a 0.1.0 data dir opens with everything kept, and every operation works on it', { skip: sqliteOnly }, async (t) => {
   const dataDir = copyFixture();
   const server = await startServer([], dataDir);
   t.after(() => server.stop());
@@ -116,7 +120,7 @@ test('a 0.1.0 data dir opens with everything kept, and every operation works on 
   assert.deepEqual(versions(path.join(dataDir, 'omicsd.sqlite')), Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1));
 });
 
-test('migration 5 counts the runs and batches a data dir already has, and the counts follow every change after it', async () => {
+test('migration 5 counts the runs and batches a data dir already has, and the counts follow every change after it', { skip: sqliteOnly }, async () => {
   const dataDir = copyFixture();
   const file = path.join(dataDir, 'omicsd.sqlite');
   const store = new SqliteStore(file);
@@ -141,7 +145,7 @@ test('migration 5 counts the runs and batches a data dir already has, and the co
   }
 });
 
-test('a data dir made before migration 1 was final (no batch_purges) is repaired: DeleteBatch works', async () => {
+test('a data dir made before migration 1 was final (no batch_purges) is repaired: DeleteBatch works', { skip: sqliteOnly }, async () => {
   const dataDir = copyFixture();
   const file = path.join(dataDir, 'omicsd.sqlite');
   const raw = new Database(file);
@@ -160,7 +164,7 @@ test('a data dir made before migration 1 was final (no batch_purges) is repaired
   }
 });
 
-test('a data dir from a newer omicsd is refused with a clear message, and left untouched', () => {
+test('a data dir from a newer omicsd is refused with a clear message, and left untouched', { skip: sqliteOnly }, () => {
   const dataDir = copyFixture();
   const file = path.join(dataDir, 'omicsd.sqlite');
   const raw = new Database(file);

@@ -3,6 +3,7 @@ import type { OmicsClient } from '@aws-sdk/client-omics';
 import { sdkClient } from './client.js';
 import { BIN, tempDir } from './paths.js';
 import { startListening, type Child } from './process.js';
+import { testDatabaseUrl } from './store.js';
 
 // test/batch/ingest.test.ts imports tempDir from here; paths.ts is its home.
 export { tempDir };
@@ -37,6 +38,9 @@ export interface ServerOptions {
  */
 export async function startServer(args: string[] = [], dataDir = tempDir(), o: ServerOptions = {}): Promise<RunningServer> {
   const executor = args.includes('--executor') ? [] : ['--executor', 'simulated'];
+  // On a PostgreSQL test run, each data dir's server uses its own database (test/support/store.ts).
+  const dbUrl = args.includes('--database-url') ? undefined : await testDatabaseUrl(dataDir);
+  if (dbUrl) args = [...args, '--database-url', dbUrl];
   const { child, url } = await startListening(
     process.execPath,
     [...(o.nodeArgs ?? []), BIN, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn', ...executor, ...args],

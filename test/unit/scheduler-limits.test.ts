@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { Scheduler, RUN_DURATION_EXCEEDED } from '../../src/domain/runs/scheduler.js';
 import type { RunRecord } from '../../src/domain/model.js';
 import type { Executor } from '../../src/executors/executor.js';
-import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
+import { openTestStore } from '../support/store.js';
 import { EventLoopShare } from '../../src/domain/event-loop-share.js';
 import { RunEventApplier } from '../../src/domain/runs/run-events.js';
 import { ACCOUNT } from '../support/client.js';
@@ -18,7 +18,7 @@ const log = pino({ level: 'silent' });
 
 async function setup(t: import('node:test').TestContext, group: { maxCpus?: number; maxDuration?: number }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'omicsd-sched-'));
-  const store = new SqliteStore(path.join(dir, 'db.sqlite'));
+  const store = await openTestStore(dir, 'db.sqlite');
   const started: RunRecord[] = [];
   const cancelled: string[] = [];
   const executor: Executor = {

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { Executor } from '../../executors/executor.js';
 import type { ObjectStore } from '../../objectstore/object-store.js';
 import { ObjectChangedError, ObjectNotFoundError, parseS3Uri } from '../../objectstore/object-store.js';
-import type { BatchPipelineStore, NewEntry, SubmissionOutcome } from '../../store/store.js';
+import { LeaseLostError, type BatchEntryTable, type BatchPipelineStore, type NewEntry, type SubmissionOutcome } from '../../store/store.js';
+import type { Coordinator } from '../cluster/coordinator.js';
 import type { EventLoopShare } from '../event-loop-share.js';
 import { ServiceError, validationError } from '../errors.js';
 import { Loop } from '../loop.js';
@@ -12,7 +13,7 @@ import { RunReferences } from '../runs/run-references.js';
 import { BatchRunInput, InlineSetting } from '../run-settings.js';
 import type { RunService } from '../runs/run-service.js';
 import type { Scheduler } from '../runs/scheduler.js';
-import type { AccountBuckets } from '../token-bucket.js';
+import type { StartRunRate } from '../cluster/start-run-rate.js';
 import { MAX_JSON_DEPTH, nestsDeeperThan, parseInput } from '../validation.js';
 import { StepSizer } from '../step-sizer.js';
 import { effectiveRunRequest } from './effective-settings.js';
@@ -32,7 +33,9 @@ export interface BatchPipelineDeps {
   runs: RunService;
   scheduler: Scheduler;
   executor: Executor;
-  buckets: AccountBuckets;
+  rate: StartRunRate;
+  /** Leases on each batch's work when several instances share the store. */
+  coordinator: Coordinator;
   maxRuns: number;
   share: EventLoopShare;
   log: Logger;
@@ -43,7 +46,9 @@ export interface BatchPipelineDeps {
  * The asynchronous half of a batch (docs/batches.md): ingest (CREATING → PENDING → SUBMITTING, or
  * FAILED), submission at the StartRun rate (SUBMITTING → INPROGRESS), and the cancel and delete
  * walkers. Every step reads its work from the store and commits its result there, so a restart
- * resumes where the last commit was.
+ * resumes where the last commit was. With several instances on one store, a batch's work is done by
+ * the instance holding its lease (`batch:<id>`), and each write of that work is fenced by the lease:
+ * an instance that lost it (stalled past its lease, then resumed) writes nothing.
  */
 export class BatchPipeline {
   private ingestLoop: Loop;
@@ -51,9 +56,11 @@ export class BatchPipeline {
   private walkLoop: Loop;
   private rotation = 0;
   private ingestFailures = new Map<string, number>();
-  private slices = new StepSizer(10, 500);
+  private slices: StepSizer;
 
   constructor(private deps: BatchPipelineDeps) {
+    // An asynchronous store (PostgreSQL) holds the event loop only for this side's work: slices take their most.
+    this.slices = deps.store.synchronous ? new StepSizer(10, 500) : StepSizer.fixed(500);
     this.ingestLoop = new Loop('batch-ingest', () => this.ingestStep(), deps.share, deps.log);
     this.submitLoop = new Loop('batch-submit', () => this.submitStep(), deps.share, deps.log);
     this.walkLoop = new Loop('batch-cancel-delete', () => this.walkStep(), deps.share, deps.log);
@@ -76,57 +83,78 @@ export class BatchPipeline {
   }
 
   private async ingestStep(): Promise<boolean> {
-    const { store, log } = this.deps;
+    const { store, coordinator } = this.deps;
     const now = Date.now();
     for (const id of await store.batches.idsInStatus(['CREATING'])) await store.batches.transition(id, 'beginIngest', { at: now });
-    const [id] = await store.batches.idsInStatus(['PENDING']);
-    if (!id) return false;
+    for (const id of await store.batches.idsInStatus(['PENDING'])) {
+      if (!(await coordinator.claim(leaseOf(id)))) continue;
+      await this.ingest(id);
+      return true;
+    }
+    return false;
+  }
+
+  private async ingest(id: string) {
+    const { store, log } = this.deps;
+    const fence = <T>(fn: () => Promise<T>) => this.deps.coordinator.fence(leaseOf(id), fn);
     const batch = await store.batches.get(id, null);
-    if (!batch || batch.status !== 'PENDING') return true;
+    if (!batch || batch.status !== 'PENDING') return;
     try {
-      const totalRuns = await ingestBatch(batch, store.entries, this.deps.objects, log, () => this.deps.share.turn(),
+      const totalRuns = await ingestBatch(batch, fencedEntries(store.entries, fence), this.deps.objects, log, () => this.deps.share.turn(),
         (bytes) => this.deps.telemetry?.settingsBytesRead(bytes));
-      if ((await store.batches.transition(id, 'finishIngest', { at: Date.now(), totalRuns })).moved) this.submitLoop.wake();
+      if ((await fence(() => store.batches.transition(id, 'finishIngest', { at: Date.now(), totalRuns }))).moved) this.submitLoop.wake();
       this.ingestFailures.delete(id);
     } catch (err) {
-      if (err instanceof BatchFailure) {
-        await store.batches.transition(id, 'fail', { at: Date.now(), failureReason: err.reason, failureDetail: err.message });
+      if (err instanceof LeaseLostError) {
+        log.info({ batchId: id }, 'another instance took over reading this batch');
+      } else if (err instanceof BatchFailure) {
+        await fence(() => store.batches.transition(id, 'fail', { at: Date.now(), failureReason: err.reason, failureDetail: err.message }));
       } else {
         const n = (this.ingestFailures.get(id) ?? 0) + 1;
         this.ingestFailures.set(id, n);
         log.warn({ err, batchId: id, attempt: n }, 'reading the batch run list failed');
         if (n >= INGEST_ATTEMPTS) {
           this.ingestFailures.delete(id);
-          await store.batches.transition(id, 'fail', { at: Date.now(), failureReason: TRANSIENT });
+          await fence(() => store.batches.transition(id, 'fail', { at: Date.now(), failureReason: TRANSIENT }));
         } else {
           await this.ingestLoop.sleep(500 * n);
         }
       }
     }
-    return true;
   }
 
   private async submitStep(): Promise<boolean> {
-    const { store, buckets } = this.deps;
+    const { store, rate } = this.deps;
     const owners = await store.batches.ownersInStatus('SUBMITTING');
     if (!owners.length) return false;
     // One chunk per turn and batches take turns, so a 100,000-run batch does not starve a small one.
     let waitMs = Infinity;
+    let claimed = 0;
     for (let tried = 0; tried < owners.length; tried++) {
       const { id, accountId } = owners[this.rotation++ % owners.length];
+      if (!(await this.deps.coordinator.claim(leaseOf(id)))) continue;
+      claimed++;
       // Each account draws on its own StartRun bucket; a batch is read only once it has tokens.
-      const bucket = buckets.for(accountId);
-      const granted = bucket.take(SUBMIT_CHUNK);
+      const { granted, msUntilNext } = await rate.take(accountId, SUBMIT_CHUNK);
       if (granted === 0) {
         this.deps.telemetry?.startRunThrottled('batch');
-        waitMs = Math.min(waitMs, bucket.msUntilNext());
+        waitMs = Math.min(waitMs, msUntilNext);
         continue;
       }
       const batch = await store.batches.get(id, null);
-      const used = batch?.status === 'SUBMITTING' ? await this.submitChunk(batch, granted) : 0;
-      bucket.giveBack(granted - used);
+      let used = 0;
+      try {
+        if (batch?.status === 'SUBMITTING') used = await this.submitChunk(batch, granted);
+      } catch (err) {
+        if (!(err instanceof LeaseLostError)) throw err;
+        this.deps.log.info({ batchId: id }, 'another instance took over submitting this batch');
+      } finally {
+        await rate.giveBack(accountId, granted - used);
+      }
       return true;
     }
+    // Every submitting batch is another instance's: look again after the poll period, not at once.
+    if (!claimed) return false;
     if (waitMs < Infinity) await this.submitLoop.sleep(Math.max(5, waitMs));
     return true;
   }
@@ -145,7 +173,8 @@ export class BatchPipeline {
       if (!(err instanceof ObjectChangedError) && !(err instanceof ObjectNotFoundError)) throw err;
       // The settings file changed under a submitting batch: the runs already created stay, the rest never start.
       const actual = err instanceof ObjectChangedError ? err.actual : 'none (the object was deleted)';
-      await store.batches.transition(batchId, 'fail', { at: Date.now(), failureReason: settingsChanged(batch.s3Etag, actual) });
+      await this.deps.coordinator.fence(leaseOf(batchId), () =>
+        store.batches.transition(batchId, 'fail', { at: Date.now(), failureReason: settingsChanged(batch.s3Etag, actual) }));
       return 0;
     }
     // The batch's account sees its own workflows and run groups only.
@@ -182,7 +211,8 @@ export class BatchPipeline {
           : { reason: 'InternalServerException', message: 'omicsd could not submit this run setting; see its log' } });
       }
     }
-    const res = await store.entries.submit(batchId, outcomes, Date.now(), { account: batch.accountId, maxRuns, failure: runQuotaFailure(maxRuns) });
+    const res = await this.deps.coordinator.fence(leaseOf(batchId), () =>
+      store.entries.submit(batchId, outcomes, Date.now(), { account: batch.accountId, maxRuns, failure: runQuotaFailure(maxRuns) }));
     if (res.runs.length) this.deps.scheduler.wake();
     return res.applied;
   }
@@ -208,21 +238,46 @@ export class BatchPipeline {
 
   /** One step of each cancel and delete walker, and of the purge of deleted batches' entries. */
   private async walkStep(): Promise<boolean> {
-    const { store, executor } = this.deps;
+    const { store, executor, coordinator } = this.deps;
     let more = false;
     for (const id of await store.batches.idsInStatus(['STOPPING'])) {
-      const step = await store.entries.cancelStep(id, WALK_CHUNK, Date.now());
+      if (!(await coordinator.claim(leaseOf(id)))) continue;
+      const step = await fenceOrSkip(() => coordinator.fence(leaseOf(id), () => store.entries.cancelStep(id, WALK_CHUNK, Date.now())));
+      if (!step) continue;
       for (const runId of step.cancelledActive) executor.cancel(runId);
       if (step.cancelledActive.length) this.deps.scheduler.wake();
       more ||= !step.done;
     }
     for (const id of await store.batches.idsInStatus(['RUNS_DELETING'])) {
-      const step = await store.entries.deleteRunsStep(id, WALK_CHUNK);
-      more ||= !step.done;
+      if (!(await coordinator.claim(leaseOf(id)))) continue;
+      const step = await fenceOrSkip(() => coordinator.fence(leaseOf(id), () => store.entries.deleteRunsStep(id, WALK_CHUNK)));
+      more ||= step !== undefined && !step.done;
     }
     more ||= await store.batches.purgeDeleted(PURGE_CHUNK);
     return more;
   }
+}
+
+/** The lease that covers a batch's ingest, submission and walkers. */
+const leaseOf = (batchId: string) => `batch:${batchId}`;
+
+/** A fenced step's result, or undefined when another instance took the lease meanwhile. */
+async function fenceOrSkip<T>(step: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (err) {
+    if (err instanceof LeaseLostError) return undefined;
+    throw err;
+  }
+}
+
+/** The entry writes of an ingest, each fenced by the batch's lease. */
+function fencedEntries(entries: BatchEntryTable, fence: <T>(fn: () => Promise<T>) => Promise<T>): Pick<BatchEntryTable, 'clear' | 'insert' | 'firstSeqOf'> {
+  return {
+    clear: (batchId) => fence(() => entries.clear(batchId)),
+    insert: (batchId, list) => fence(() => entries.insert(batchId, list)),
+    firstSeqOf: (batchId, ids) => entries.firstSeqOf(batchId, ids),
+  };
 }
 
 /** An entry's JSON; text that stopped being JSON, or nests too deeply, fails that entry alone. */

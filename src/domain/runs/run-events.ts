@@ -20,7 +20,7 @@ export class RunEventApplier implements RunReporter {
   /** Changes and task updates at the head of the queues that the next flush must take whatever its size (applyNow's). */
   private urgent = { changes: 0, tasks: 0 };
   /** A burst is committed in several flushes, each within the step budget (docs/architecture.md). */
-  private flushes = new StepSizer(50, 2000);
+  private flushes: StepSizer;
 
   constructor(
     private store: RunEventStore,
@@ -29,7 +29,10 @@ export class RunEventApplier implements RunReporter {
     private share: EventLoopShare,
     private delayMs = 10,
     private maxPending = 500,
-  ) {}
+  ) {
+    // An asynchronous store (PostgreSQL) holds the event loop only for this side's work: flushes take their most.
+    this.flushes = store.synchronous ? new StepSizer(50, 2000) : StepSizer.fixed(2000);
+  }
 
   transition(change: RunTransition) {
     this.changes.push(change);

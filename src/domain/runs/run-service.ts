@@ -13,7 +13,7 @@ import { RunReferences } from './run-references.js';
 import { checkOutputUri, checkRunInputs, resolveInputRoots, type InputRules } from './run-inputs.js';
 import type { BatchRunInput, StartRunInput } from '../run-settings.js';
 import type { Scheduler } from './scheduler.js';
-import type { AccountBuckets } from '../token-bucket.js';
+import type { StartRunRate } from '../cluster/start-run-rate.js';
 import { NO_TELEMETRY, type Telemetry } from '../telemetry.js';
 
 type RunInput = Omit<BatchRunInput, 'outputBucketOwnerId'> & { outputBucketOwnerId?: string; runId?: string };
@@ -25,7 +25,7 @@ export class RunService {
   constructor(
     private store: Store,
     private config: Config,
-    private buckets: AccountBuckets,
+    private rate: StartRunRate,
     private scheduler: Scheduler,
     private executor: Executor,
     private bucketScope: BucketScope = () => undefined,
@@ -99,10 +99,9 @@ export class RunService {
       effective = input as RunInput;
     }
     const run = await this.prepare(account, effective, new RunReferences(this.store, account), undefined, principal);
-    const bucket = this.buckets.for(account);
-    if (!bucket.tryTake()) {
+    if ((await this.rate.take(account, 1)).granted !== 1) {
       this.telemetry.startRunThrottled('StartRun');
-      throw startRunThrottled(bucket.rate);
+      throw startRunThrottled(this.rate.rate);
     }
     const res = await this.store.runs.insert({ ...run, requestId: input.requestId, requestHash: hash }, this.config.maxRuns);
     if (res === 'quota') throw runQuotaExceeded(this.config.maxRuns);

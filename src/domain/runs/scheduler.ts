@@ -30,7 +30,7 @@ export class Scheduler {
   private durations: NodeJS.Timeout | undefined;
   private checkingDurations: Promise<void> = Promise.resolve();
   private stopped = false;
-  private passes = new StepSizer(10, UNCAPPED_PASS);
+  private passes: StepSizer;
 
   constructor(
     private store: SchedulerStore,
@@ -40,7 +40,12 @@ export class Scheduler {
     private maxConcurrent: number,
     private share: EventLoopShare,
     private log: Logger,
-  ) {}
+    /** This instance, recorded on each run it starts (several instances on one store run their own runs). */
+    private owner?: string,
+  ) {
+    // A store that answers asynchronously (PostgreSQL) leaves the event loop free while it works: passes take their most.
+    this.passes = store.synchronous ? new StepSizer(10, UNCAPPED_PASS) : StepSizer.fixed(UNCAPPED_PASS);
+  }
 
   start() {
     this.ticker = setInterval(() => this.wake(), 1000);
@@ -69,7 +74,7 @@ export class Scheduler {
     for (const g of await this.store.runGroups.list({ account: null }, { limit: 100_000 })) if (g.maxDuration !== undefined) limits.set(g.id, g.maxDuration);
     if (!limits.size) return [];
     const over: RunTransition[] = [];
-    for (const run of await this.store.runs.listInStatus(ACTIVE_RUN_STATUSES)) {
+    for (const run of await this.store.runs.listInStatus(ACTIVE_RUN_STATUSES, this.owner)) {
       const limit = run.runGroupId ? limits.get(run.runGroupId) : undefined;
       const since = run.startTime ?? run.creationTime;
       if (limit === undefined || now - since <= limit * 60_000) continue;
@@ -125,7 +130,7 @@ export class Scheduler {
 
   /** One pass; true when it filled its capacity and another may start more. */
   private async pass(): Promise<boolean> {
-    const { total, byGroup } = await this.store.runs.countActive();
+    const { total, byGroup } = await this.store.runs.countActive(this.owner);
     const t0 = performance.now();
     const step = this.passes.size();
     const capacity = this.maxConcurrent > 0 ? Math.min(step, this.maxConcurrent - total) : step;
@@ -153,7 +158,7 @@ export class Scheduler {
       chosen.push(run);
     }
     if (!chosen.length) return false;
-    const moved = new Set(await this.store.runs.markStarting(chosen.map((r) => r.id)));
+    const moved = new Set(await this.store.runs.markStarting(chosen.map((r) => r.id), this.owner));
     for (const run of chosen) if (moved.has(run.id)) this.executor.start({ ...run, status: 'STARTING' });
     this.passes.record(chosen.length, performance.now() - t0);
     return candidates.length === capacity;

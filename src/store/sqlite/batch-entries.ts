@@ -1,7 +1,8 @@
 import { CANCELLABLE_RUN_STATUSES, type BatchEntryRecord, type RunRecord } from '../../domain/model.js';
 import type { BatchEntryTable, EntryFilter, NewEntry, NewRun, PageRequest, RunQuota, SubmissionOutcome } from '../store.js';
 import type { SqliteBatchState } from './batch-state.js';
-import { idStr, opt, type Row, type SqliteDatabase } from './database.js';
+import { idStr, opt, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 import type { SqliteRuns } from './runs.js';
 
 /**

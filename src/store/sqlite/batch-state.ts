@@ -1,44 +1,9 @@
 import {
-  BATCH_TRANSITIONS, type BatchCondition, type BatchEffect, type BatchMove, type BatchTransitionArgs, type BatchTransitionName,
-  type BatchTransitionResult,
+  BATCH_TRANSITIONS, type BatchMove, type BatchTransitionArgs, type BatchTransitionName, type BatchTransitionResult,
 } from '../../domain/batches/batch-transitions.js';
 import type { BatchStatus, RunStatus } from '../../domain/model.js';
-import { inList, type Row, type SqliteDatabase } from './database.js';
-
-/** How each condition and effect of the domain's batch state machine reads in this schema. */
-const CONDITION_SQL: Record<BatchCondition, string> = {
-  noEntryPending: 'start_pending = 0',
-  noActiveRun: 'runs_pending + runs_starting + runs_running + runs_stopping = 0',
-  noFailedDelete: 'delete_failed = 0',
-  someFailedDelete: 'delete_failed > 0',
-};
-const EFFECT_SQL: Record<BatchEffect, string> = {
-  recordTotalRuns: 'total_runs = @totalRuns, start_pending = @totalRuns',
-  recordFailure: 'failure_reason = @failureReason, failure_detail = coalesce(@failureDetail, @failureReason), failed_time = @at',
-  stampSubmittedTime: 'submitted_time = @at',
-  stampProcessedTime: 'processed_time = @at',
-  markCancelRequested: 'cancel_requested = 1',
-  clearPendingStarts: 'start_pending = 0',
-  markDeleteRequested: 'delete_requested = 1',
-  resetWalkerCursor: 'op_cursor = 0',
-};
-
-/** The batch run-counter column of each run status. */
-const RUN_COUNTER: Record<RunStatus, string> = {
-  PENDING: 'runs_pending', STARTING: 'runs_starting', RUNNING: 'runs_running', STOPPING: 'runs_stopping',
-  COMPLETED: 'runs_completed', FAILED: 'runs_failed', CANCELLED: 'runs_cancelled', DELETED: 'runs_deleted',
-};
-
-/** One compare-and-set UPDATE per named transition, built once from the rule. */
-function transitionSql(name: BatchTransitionName): { sql: string; params: string[] } {
-  const rule = BATCH_TRANSITIONS[name];
-  const sets = ['status = @to', ...rule.effects.map((e) => EFFECT_SQL[e])].join(', ');
-  const when = 'when' in rule ? ` AND ${CONDITION_SQL[rule.when]}` : '';
-  const sql = `UPDATE batches SET ${sets} WHERE id = @id AND status IN (${inList(rule.from)})${when}`;
-  // better-sqlite3 refuses named parameters that a statement does not use.
-  const params = [...new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]))];
-  return { sql, params };
-}
+import { RUN_COUNTER, transitionSql, transitionValues, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 
 /** Batch status and counters: the only code that writes them. */
 export class SqliteBatchState {
@@ -56,10 +21,7 @@ export class SqliteBatchState {
   apply(id: string | number, name: BatchTransitionName, args: BatchTransitionArgs): BatchTransitionResult {
     let c = this.compiled.get(name);
     if (!c) this.compiled.set(name, (c = transitionSql(name)));
-    const values: Record<string, unknown> = {
-      id, to: BATCH_TRANSITIONS[name].to, at: args.at, totalRuns: args.totalRuns ?? null, failureReason: args.failureReason ?? null,
-      failureDetail: args.failureDetail ?? null,
-    };
+    const values = transitionValues(id, name, args);
     const { sql, params } = c;
     return this.db.transaction(() => {
       if (this.db.prepared(sql).run(Object.fromEntries(params.map((p) => [p, values[p]]))).changes > 0) {

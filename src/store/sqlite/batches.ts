@@ -2,7 +2,8 @@ import { DELETABLE_BATCH_STATUSES, type BatchMove, type BatchTransitionArgs, typ
 import type { BatchRecord, BatchStatus } from '../../domain/model.js';
 import type { AccountScope, BatchFilter, BatchTable, IdempotentResult, NewBatch, PageRequest } from '../store.js';
 import type { SqliteBatchState } from './batch-state.js';
-import { idStr, inList, isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
+import { idStr, inList, isCanonicalId, opt, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 
 const batchFromRow = (r: Row): BatchRecord => ({

@@ -1,6 +1,7 @@
 import type { ConfigurationRecord } from '../../domain/model.js';
 import type { AccountScope, ConfigurationTable, IdempotentResult, PageRequest } from '../store.js';
-import { opt, type Row, type SqliteDatabase } from './database.js';
+import { opt, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 
 const fromRow = (r: Row): ConfigurationRecord => ({

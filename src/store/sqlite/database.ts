@@ -4,18 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-export type Row = Record<string, any>;
-
-export const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
-export const idStr = (v: number | null | undefined) => (v == null ? undefined : String(v));
-/**
- * Whether `id` is an id as omicsd writes it. Ids are INTEGER columns, and SQLite would find run
- * 1000001 for "0001000001" too: a client's id in any other spelling names nothing.
- */
-export const isCanonicalId = (id: string) => /^[1-9][0-9]{0,17}$/.test(id);
-
-/** An SQL list of trusted constants (statuses), for IN (...). */
-export const inList = (values: readonly string[]) => values.map((v) => `'${v}'`).join(',');
+import type { Row } from '../sql-common.js';
 
 /**
  * One SQLite connection: WAL, prepared statements cached by their text, and id sequences. Every

@@ -1,5 +1,6 @@
 import type { EventTable, OutboxEvent } from '../store.js';
-import type { Row, SqliteDatabase } from './database.js';
+import type { Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 
 /**
  * The event outbox. Its rows are written by the triggers of migration 5, never here; a run event's

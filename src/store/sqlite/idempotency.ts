@@ -1,11 +1,6 @@
 import type { IdempotentKind, IdempotentResult } from '../store.js';
-import type { Row, SqliteDatabase } from './database.js';
-
-/** The table each kind of idempotent create writes. */
-export const TABLE_OF: Record<IdempotentKind, string> = {
-  workflow: 'workflows', run: 'runs', runGroup: 'run_groups', runBatch: 'batches',
-  workflowVersion: 'workflow_versions', runCache: 'run_caches', configuration: 'configurations',
-};
+import { TABLE_OF, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 
 /** A previous create with the same client token of the same account, looked up inside the caller's transaction. */
 export function replay<T>(

@@ -1,6 +1,7 @@
 import type { RunGroupRecord } from '../../domain/model.js';
 import type { AccountScope, IdempotentResult, PageRequest, RunGroupLimits, RunGroupTable } from '../store.js';
-import { isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
+import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 
 const fromRow = (r: Row): RunGroupRecord => ({

@@ -4,7 +4,8 @@ import {
 import { advances, coalesceRunTransitions, runTimes } from '../../domain/runs/run-transitions.js';
 import type { AccountScope, AppliedTransition, IdempotentResult, NewRun, PageRequest, RunFilter, RunTable } from '../store.js';
 import { CounterDeltas, type SqliteBatchState } from './batch-state.js';
-import { idStr, inList, isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
+import { idStr, inList, isCanonicalId, opt, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 import type { SqliteTasks } from './tasks.js';
 
@@ -156,6 +157,11 @@ export class SqliteRuns implements RunTable {
     this.move(r.id, r.batch_id, from, 'CANCELLED', { at, statusMessage: 'Run cancelled by request' });
     this.tasks.cancelOpen(r.id, at);
     return { previous: from, cancelled: true, batchId: r.batch_id ?? undefined };
+  }
+
+  async cancelledAmong(runIds: string[]) {
+    return (this.db.prepared(`SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?)) AND status = 'CANCELLED'`).pluck()
+      .all(JSON.stringify(runIds.filter(isCanonicalId).map(Number))) as number[]).map(String);
   }
 
   async cancel(runIds: string[], at: number) {

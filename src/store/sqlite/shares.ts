@@ -1,6 +1,7 @@
 import type { ShareRecord, ShareStatus } from '../../domain/model.js';
 import type { PageRequest, ShareTable } from '../store.js';
-import { inList, opt, type Row, type SqliteDatabase } from './database.js';
+import { inList, opt, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 
 const fromRow = (r: Row): ShareRecord => ({
   seq: r.seq, id: r.id, ownerAccount: r.owner_account, subscriber: r.subscriber, resourceArn: r.resource_arn, workflowId: String(r.workflow_id),

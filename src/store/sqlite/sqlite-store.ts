@@ -2,7 +2,8 @@ import type { IdempotentKind, Store } from '../store.js';
 import { SqliteBatchEntries } from './batch-entries.js';
 import { SqliteBatchState } from './batch-state.js';
 import { SqliteBatches } from './batches.js';
-import { SqliteDatabase, type Row } from './database.js';
+import { type Row } from '../sql-common.js';
+import { SqliteDatabase } from './database.js';
 import { SqliteEvents } from './events.js';
 import { findByRequest } from './idempotency.js';
 import { DEFAULT_ACCOUNT_ID } from '../../domain/ids.js';
@@ -20,6 +21,7 @@ import { SqliteShares } from './shares.js';
 
 /** The store on one SQLite file: the table families over one connection, its schema migrated at open. */
 export class SqliteStore implements Store {
+  readonly synchronous = true;
   readonly database: SqliteDatabase;
   readonly workflows: SqliteWorkflows;
   readonly versions: SqliteWorkflowVersions;

@@ -1,5 +1,6 @@
 import type { StatsTable } from '../store.js';
-import type { Row, SqliteDatabase } from './database.js';
+import type { Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 
 /** Metrics reads: the status counts the triggers of migration 5 keep, and the submitting batches' pending entries. */
 export class SqliteStats implements StatsTable {

@@ -1,7 +1,7 @@
 import type { Tags } from '../../domain/model.js';
 import type { TagTable, TaggableType } from '../store.js';
-import { isCanonicalId, type Row, type SqliteDatabase } from './database.js';
-import { TABLE_OF } from './idempotency.js';
+import { isCanonicalId, TABLE_OF, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 
 /** Tags live in a column of each taggable resource's own row. */
 export class SqliteTags implements TagTable {

@@ -1,7 +1,8 @@
 import { coalesceTaskUpdates, isTerminalTaskStatus } from '../../domain/runs/run-transitions.js';
 import type { TaskRecord, TaskUpdate } from '../../domain/model.js';
 import type { PageRequest, TaskTable } from '../store.js';
-import { isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
+import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 
 const fromRow = (r: Row): TaskRecord => ({
   id: String(r.id), runId: String(r.run_id), name: r.name, status: r.status, cpus: opt(r.cpus), memory: opt(r.memory), gpus: opt(r.gpus),

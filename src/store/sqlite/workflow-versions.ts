@@ -1,6 +1,7 @@
 import type { WorkflowStatus, WorkflowVersionRecord } from '../../domain/model.js';
 import type { AccountScope, IdempotentResult, PageRequest, WorkflowVersionTable } from '../store.js';
-import { isCanonicalId, opt, type Row, type SqliteDatabase } from './database.js';
+import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 
 const fromRow = (r: Row): WorkflowVersionRecord => ({

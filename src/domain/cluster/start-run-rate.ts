@@ -1,0 +1,48 @@
+import type { CoordinationTable } from '../../store/store.js';
+import { AccountBuckets } from '../token-bucket.js';
+
+/**
+ * The StartRun quota as StartRun and the batch submitter draw on it (docs/quotas.md): one bucket per
+ * account, in this process when one instance serves the store, in the database when several share
+ * it, so N instances together never start runs faster than the quota allows.
+ */
+export interface StartRunRate {
+  /** Runs per second (0: unlimited). */
+  readonly rate: number;
+  /** Takes up to `max` tokens: how many were granted and, when none, how long until one is. */
+  take(account: string, max: number): Promise<{ granted: number; msUntilNext: number }>;
+  /** Returns tokens taken but not used. */
+  giveBack(account: string, n: number): Promise<void>;
+}
+
+export class LocalStartRunRate implements StartRunRate {
+  private buckets: AccountBuckets;
+
+  constructor(readonly rate: number, burst: number) {
+    this.buckets = new AccountBuckets(rate, burst);
+  }
+
+  async take(account: string, max: number) {
+    const bucket = this.buckets.for(account);
+    const granted = bucket.take(max);
+    return { granted, msUntilNext: granted ? 0 : bucket.msUntilNext() };
+  }
+
+  async giveBack(account: string, n: number) {
+    this.buckets.for(account).giveBack(n);
+  }
+}
+
+export class SharedStartRunRate implements StartRunRate {
+  constructor(private table: CoordinationTable, readonly rate: number, private burst: number) {}
+
+  async take(account: string, max: number) {
+    if (max <= 0) return { granted: 0, msUntilNext: 0 };
+    if (this.rate <= 0) return { granted: max, msUntilNext: 0 };
+    return this.table.takeTokens(account, max, this.rate, this.burst);
+  }
+
+  async giveBack(account: string, n: number) {
+    if (this.rate > 0 && n > 0) await this.table.giveBackTokens(account, n, this.burst);
+  }
+}

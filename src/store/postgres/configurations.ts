@@ -1,0 +1,51 @@
+import type { ConfigurationRecord } from '../../domain/model.js';
+import type { AccountScope, ConfigurationTable, IdempotentResult, PageRequest } from '../store.js';
+import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import type { PgDatabase } from './database.js';
+import { replay } from './idempotency.js';
+
+const fromRow = (r: Row): ConfigurationRecord => ({
+  id: String(r.id), accountId: r.account_id, name: r.name, uuid: r.uuid, status: r.status, creationTime: r.creation_time,
+  requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags), doc: JSON.parse(r.doc),
+});
+
+export class PgConfigurations implements ConfigurationTable {
+  constructor(private db: PgDatabase) {}
+
+  async create(rec: Omit<ConfigurationRecord, 'id'>): Promise<IdempotentResult<ConfigurationRecord> | 'exists'> {
+    return this.db.transaction(async () => {
+      const prior = await replay(this.db, 'configuration', rec.accountId, rec.requestId, rec.requestHash, fromRow);
+      if (prior) return prior;
+      const taken = await this.db.prepared(`SELECT 1 FROM configurations WHERE account_id = ? AND name = ? AND status != 'DELETED'`).get(rec.accountId, rec.name);
+      if (taken) return 'exists' as const;
+      const id = await this.db.nextIds('configuration', 1);
+      await this.db.prepared(`INSERT INTO configurations (id, account_id, name, uuid, status, creation_time, request_id, request_hash, tags, doc)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, rec.accountId, rec.name, rec.uuid, rec.status, rec.creationTime, rec.requestId ?? null,
+        rec.requestHash ?? null, JSON.stringify(rec.tags), JSON.stringify(rec.doc));
+      return { kind: 'created' as const, record: { ...rec, id: String(id) } };
+    });
+  }
+
+  async get(name: string, account: AccountScope) {
+    const r = await this.db.prepared(`SELECT * FROM configurations WHERE name = @name AND status != 'DELETED' AND (@account::text IS NULL OR account_id = @account)
+        ORDER BY id DESC LIMIT 1`).get({ name, account }) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  async byId(id: string) {
+    if (!isCanonicalId(id)) return undefined;
+    const r = await this.db.prepared(`SELECT * FROM configurations WHERE id = ? AND status != 'DELETED'`).get(id) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  async list(account: string, page: PageRequest) {
+    const rows = await this.db.prepared(`SELECT * FROM configurations WHERE account_id = @account AND status != 'DELETED' AND id < @after ORDER BY id DESC LIMIT @limit`)
+      .all({ account, after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit }) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async setStatus(id: string, status: ConfigurationRecord['status']) {
+    if (!isCanonicalId(id)) return false;
+    return (await this.db.prepared(`UPDATE configurations SET status = ? WHERE id = ? AND status != 'DELETED'`).run(status, id)).changes > 0;
+  }
+}

@@ -1,0 +1,58 @@
+import type { RunGroupRecord } from '../../domain/model.js';
+import type { AccountScope, IdempotentResult, PageRequest, RunGroupLimits, RunGroupTable } from '../store.js';
+import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import type { PgDatabase } from './database.js';
+import { replay } from './idempotency.js';
+
+const fromRow = (r: Row): RunGroupRecord => ({
+  id: String(r.id), accountId: r.account_id, name: opt(r.name), maxCpus: opt(r.max_cpus), maxRuns: opt(r.max_runs), maxDuration: opt(r.max_duration),
+  maxGpus: opt(r.max_gpus), creationTime: r.creation_time, requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags),
+});
+
+export class PgRunGroups implements RunGroupTable {
+  constructor(private db: PgDatabase) {}
+
+  async create(rec: Omit<RunGroupRecord, 'id'>) {
+    return this.db.transaction(async (): Promise<IdempotentResult<RunGroupRecord>> => {
+      const prior = await replay(this.db, 'runGroup', rec.accountId, rec.requestId, rec.requestHash, fromRow);
+      if (prior) return prior;
+      const id = await this.db.nextIds('runGroup', 1);
+      await this.db.prepared(`INSERT INTO run_groups (id, account_id, name, max_cpus, max_runs, max_duration, max_gpus, creation_time, request_id, request_hash, tags)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(id, rec.accountId, rec.name ?? null, rec.maxCpus ?? null, rec.maxRuns ?? null, rec.maxDuration ?? null,
+        rec.maxGpus ?? null, rec.creationTime, rec.requestId ?? null, rec.requestHash ?? null, JSON.stringify(rec.tags));
+      return { kind: 'created', record: { ...rec, id: String(id) } };
+    });
+  }
+
+  async get(id: string, account: AccountScope) {
+    if (!isCanonicalId(id)) return undefined;
+    const r = await this.db.prepared('SELECT * FROM run_groups WHERE id = @id AND (@account::text IS NULL OR account_id = @account)').get({ id, account }) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  async list(filter: { account: AccountScope; name?: string }, page: PageRequest) {
+    const rows = await this.db.prepared(`SELECT * FROM run_groups WHERE (@account::text IS NULL OR account_id = @account) AND (@name::text IS NULL OR name = @name) AND id < @after
+        ORDER BY id DESC LIMIT @limit`).all({ account: filter.account, name: filter.name ?? null, after: page.after ?? Number.MAX_SAFE_INTEGER, limit: page.limit }) as Row[];
+    return rows.map(fromRow);
+  }
+
+  async update(id: string, patch: RunGroupLimits & { name?: string }) {
+    if (!isCanonicalId(id)) return false;
+    const res = await this.db.prepared(`UPDATE run_groups SET name = coalesce(@name, name), max_cpus = coalesce(@maxCpus, max_cpus),
+      max_runs = coalesce(@maxRuns, max_runs), max_duration = coalesce(@maxDuration, max_duration), max_gpus = coalesce(@maxGpus, max_gpus)
+      WHERE id = @id`).run({ id, name: patch.name ?? null, maxCpus: patch.maxCpus ?? null, maxRuns: patch.maxRuns ?? null,
+      maxDuration: patch.maxDuration ?? null, maxGpus: patch.maxGpus ?? null });
+    return res.changes > 0;
+  }
+
+  async delete(id: string) {
+    if (!isCanonicalId(id)) return 'missing' as const;
+    return this.db.transaction(async (): Promise<'deleted' | 'missing' | 'active'> => {
+      if (!await this.db.prepared('SELECT 1 FROM run_groups WHERE id = ?').get(id)) return 'missing';
+      const busy = await this.db.prepared(`SELECT 1 FROM runs WHERE run_group_id = ? AND status IN ('PENDING','STARTING','RUNNING','STOPPING') LIMIT 1`).get(id);
+      if (busy) return 'active';
+      await this.db.prepared('DELETE FROM run_groups WHERE id = ?').run(id);
+      return 'deleted';
+    });
+  }
+}
