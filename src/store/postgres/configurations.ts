@@ -1,13 +1,9 @@
 import type { ConfigurationRecord } from '../../domain/model.js';
 import type { AccountScope, ConfigurationTable, IdempotentResult, PageRequest } from '../store.js';
-import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import { isCanonicalId, type Row } from '../sql-common.js';
+import { configurationFromRow as fromRow } from '../rows.js';
 import type { PgDatabase } from './database.js';
 import { replay } from './idempotency.js';
-
-const fromRow = (r: Row): ConfigurationRecord => ({
-  id: String(r.id), accountId: r.account_id, name: r.name, uuid: r.uuid, status: r.status, creationTime: r.creation_time,
-  requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags), doc: JSON.parse(r.doc),
-});
 
 export class PgConfigurations implements ConfigurationTable {
   constructor(private db: PgDatabase) {}

@@ -1,13 +1,9 @@
 import type { RunGroupRecord } from '../../domain/model.js';
 import type { AccountScope, IdempotentResult, PageRequest, RunGroupLimits, RunGroupTable } from '../store.js';
-import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import { isCanonicalId, type Row } from '../sql-common.js';
+import { runGroupFromRow as fromRow } from '../rows.js';
 import type { PgDatabase } from './database.js';
 import { replay } from './idempotency.js';
-
-const fromRow = (r: Row): RunGroupRecord => ({
-  id: String(r.id), accountId: r.account_id, name: opt(r.name), maxCpus: opt(r.max_cpus), maxRuns: opt(r.max_runs), maxDuration: opt(r.max_duration),
-  maxGpus: opt(r.max_gpus), creationTime: r.creation_time, requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags),
-});
 
 export class PgRunGroups implements RunGroupTable {
   constructor(private db: PgDatabase) {}

@@ -1,15 +1,9 @@
 import { coalesceTaskUpdates, isTerminalTaskStatus } from '../../domain/runs/run-transitions.js';
-import type { TaskRecord, TaskUpdate } from '../../domain/model.js';
+import type { TaskUpdate } from '../../domain/model.js';
 import type { PageRequest, TaskTable } from '../store.js';
-import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import { isCanonicalId, type Row } from '../sql-common.js';
+import { taskFromRow as fromRow } from '../rows.js';
 import type { PgDatabase } from './database.js';
-
-const fromRow = (r: Row): TaskRecord => ({
-  id: String(r.id), runId: String(r.run_id), name: r.name, status: r.status, cpus: opt(r.cpus), memory: opt(r.memory), gpus: opt(r.gpus),
-  creationTime: r.creation_time, startTime: opt(r.start_time), stopTime: opt(r.stop_time), statusMessage: opt(r.status_message),
-  failureReason: opt(r.failure_reason), logStream: opt(r.log_stream), cacheHit: r.cache_hit === null ? undefined : r.cache_hit === 1,
-  cacheS3Uri: opt(r.cache_s3_uri),
-});
 
 export class PgTasks implements TaskTable {
   constructor(private db: PgDatabase) {}

@@ -1,13 +1,9 @@
 import type { WorkflowStatus, WorkflowVersionRecord } from '../../domain/model.js';
 import type { AccountScope, IdempotentResult, PageRequest, WorkflowVersionTable } from '../store.js';
-import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import { isCanonicalId, type Row } from '../sql-common.js';
+import { versionFromRow as fromRow } from '../rows.js';
 import type { PgDatabase } from './database.js';
 import { replay } from './idempotency.js';
-
-const fromRow = (r: Row): WorkflowVersionRecord => ({
-  id: String(r.id), workflowId: String(r.workflow_id), versionName: r.version_name, accountId: r.account_id, uuid: r.uuid, status: r.status,
-  creationTime: r.creation_time, requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags), doc: JSON.parse(r.doc),
-});
 
 export class PgWorkflowVersions implements WorkflowVersionTable {
   constructor(private db: PgDatabase) {}

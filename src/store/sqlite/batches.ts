@@ -2,27 +2,10 @@ import { DELETABLE_BATCH_STATUSES, type BatchMove, type BatchTransitionArgs, typ
 import type { BatchRecord, BatchStatus } from '../../domain/model.js';
 import type { AccountScope, BatchFilter, BatchTable, IdempotentResult, NewBatch, PageRequest } from '../store.js';
 import type { SqliteBatchState } from './batch-state.js';
-import { idStr, inList, isCanonicalId, opt, type Row } from '../sql-common.js';
+import { inList, isCanonicalId, type Row } from '../sql-common.js';
+import { batchFromRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
-
-const batchFromRow = (r: Row): BatchRecord => ({
-  id: String(r.id), accountId: r.account_id, uuid: r.uuid, name: opt(r.name), status: r.status, requestId: r.request_id, requestHash: r.request_hash,
-  workflowId: String(r.workflow_id), runGroupId: idStr(r.run_group_id), creationTime: r.creation_time,
-  submittedTime: opt(r.submitted_time), processedTime: opt(r.processed_time), failedTime: opt(r.failed_time), failureReason: opt(r.failure_reason), failureDetail: opt(r.failure_detail), startedBy: opt(r.started_by),
-  tags: JSON.parse(r.tags), defaultRunSetting: JSON.parse(r.default_run_setting),
-  inlineSettings: r.inline_settings == null ? undefined : JSON.parse(r.inline_settings), s3Uri: opt(r.s3_uri), s3Etag: opt(r.s3_etag),
-  totalRuns: opt(r.total_runs), cancelRequested: !!r.cancel_requested, deleteRequested: !!r.delete_requested,
-  submission: {
-    successfulStartSubmissionCount: r.start_ok, failedStartSubmissionCount: r.start_failed, pendingStartSubmissionCount: r.start_pending,
-    successfulCancelSubmissionCount: r.cancel_ok, failedCancelSubmissionCount: r.cancel_failed,
-    successfulDeleteSubmissionCount: r.delete_ok, failedDeleteSubmissionCount: r.delete_failed,
-  },
-  runs: {
-    pendingRunCount: r.runs_pending, startingRunCount: r.runs_starting, runningRunCount: r.runs_running, stoppingRunCount: r.runs_stopping,
-    completedRunCount: r.runs_completed, failedRunCount: r.runs_failed, cancelledRunCount: r.runs_cancelled, deletedRunCount: r.runs_deleted,
-  },
-});
 
 export class SqliteBatches implements BatchTable {
   constructor(private db: SqliteDatabase, private state: SqliteBatchState) {}

@@ -1,13 +1,9 @@
 import type { RunCacheRecord } from '../../domain/model.js';
 import type { AccountScope, IdempotentResult, PageRequest, RunCacheTable } from '../store.js';
-import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import { isCanonicalId, type Row } from '../sql-common.js';
+import { runCacheFromRow as fromRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
-
-const fromRow = (r: Row): RunCacheRecord => ({
-  id: String(r.id), accountId: r.account_id, status: r.status, name: opt(r.name), creationTime: r.creation_time,
-  requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags), doc: JSON.parse(r.doc),
-});
 
 export class SqliteRunCaches implements RunCacheTable {
   constructor(private db: SqliteDatabase) {}

@@ -4,22 +4,11 @@ import {
 import { advances, coalesceRunTransitions, runTimes } from '../../domain/runs/run-transitions.js';
 import type { AccountScope, AppliedTransition, IdempotentResult, NewRun, PageRequest, RunFilter, RunTable } from '../store.js';
 import { CounterDeltas, type SqliteBatchState } from './batch-state.js';
-import { idStr, inList, isCanonicalId, opt, type Row } from '../sql-common.js';
+import { inList, isCanonicalId, type Row } from '../sql-common.js';
+import { runFromRow as fromRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
 import type { SqliteTasks } from './tasks.js';
-
-const fromRow = (r: Row): RunRecord => {
-  const doc = JSON.parse(r.doc);
-  return {
-    id: String(r.id), accountId: r.account_id, uuid: r.uuid, status: r.status, name: opt(r.name), workflowId: String(r.workflow_id),
-    runGroupId: idStr(r.run_group_id), batchId: idStr(r.batch_id), priority: r.priority, creationTime: r.creation_time,
-    startTime: opt(r.start_time), stopTime: opt(r.stop_time), statusMessage: opt(r.status_message), failureReason: opt(r.failure_reason),
-    requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags),
-    workflowType: doc.workflowType, roleArn: doc.roleArn, parameters: doc.parameters, outputUri: doc.outputUri,
-    runOutputUri: doc.runOutputUri, workflowUuid: doc.workflowUuid, digest: doc.digest, extra: doc.extra ?? {},
-  };
-};
 
 interface RunMove {
   at: number;

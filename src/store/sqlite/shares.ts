@@ -1,12 +1,8 @@
 import type { ShareRecord, ShareStatus } from '../../domain/model.js';
 import type { PageRequest, ShareTable } from '../store.js';
-import { inList, opt, type Row } from '../sql-common.js';
+import { inList, type Row } from '../sql-common.js';
+import { shareFromRow as fromRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
-
-const fromRow = (r: Row): ShareRecord => ({
-  seq: r.seq, id: r.id, ownerAccount: r.owner_account, subscriber: r.subscriber, resourceArn: r.resource_arn, workflowId: String(r.workflow_id),
-  name: opt(r.name), status: r.status, creationTime: r.creation_time, updateTime: r.update_time, statusMessage: opt(r.status_message),
-});
 
 const LIVE: readonly ShareStatus[] = ['PENDING', 'ACTIVE'];
 

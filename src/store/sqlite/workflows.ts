@@ -1,13 +1,9 @@
 import type { WorkflowDoc, WorkflowRecord, WorkflowStatus } from '../../domain/model.js';
 import type { AccountScope, IdempotentResult, PageRequest, WorkflowTable } from '../store.js';
-import { isCanonicalId, opt, type Row } from '../sql-common.js';
+import { isCanonicalId, type Row } from '../sql-common.js';
+import { workflowFromRow as fromRow } from '../rows.js';
 import type { SqliteDatabase } from './database.js';
 import { replay } from './idempotency.js';
-
-const fromRow = (r: Row): WorkflowRecord => ({
-  id: String(r.id), accountId: r.account_id, uuid: r.uuid, status: r.status, type: r.type, name: opt(r.name), creationTime: r.creation_time,
-  requestId: opt(r.request_id), requestHash: opt(r.request_hash), tags: JSON.parse(r.tags), doc: JSON.parse(r.doc),
-});
 
 export class SqliteWorkflows implements WorkflowTable {
   constructor(private db: SqliteDatabase) {}
