@@ -23,6 +23,9 @@ export class OutboxRelay {
   private abort = new AbortController();
   /** The last window read: sinks at the same position (the usual case) share one read and one formatting. */
   private window: { from: number; events: FormattedEvent[] } | undefined;
+  /** Whether this instance held the relay's lease when last asked, and when that was. */
+  private held = false;
+  private checkedAt = 0;
 
   constructor(
     private events: EventTable,
@@ -55,9 +58,6 @@ export class OutboxRelay {
     for (const sink of this.sinks) this.positions.set(sink.name, sink.durable ? cursors.get(sink.name)! : newest);
     this.window = undefined;
   }
-
-  private held = false;
-  private checkedAt = 0;
 
   /** Whether this instance relays now; the lease is asked at most once per poll period, and positions are reloaded when it is (re)gained. */
   private async relaying(): Promise<boolean> {
