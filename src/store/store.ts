@@ -74,8 +74,11 @@ export interface CoordinationTable {
    * writes count only while its lease does; LeaseLostError otherwise.
    */
   fenced<T>(resource: string, owner: string, fn: () => Promise<T>): Promise<T>;
-  /** Takes up to `max` StartRun tokens from the account's shared bucket (refilled at `rate`/s up to `burst`); a refusal writes nothing. */
-  takeTokens(account: string, max: number, rate: number, burst: number): Promise<{ granted: number; msUntilNext: number }>;
+  /**
+   * Takes up to `max` StartRun tokens from the account's shared bucket (refilled at `rate`/s up to
+   * `burst`), `at` the database's time of the grant; a refusal writes nothing.
+   */
+  takeTokens(account: string, max: number, rate: number, burst: number): Promise<{ granted: number; at: number; msUntilNext: number }>;
   /** Returns tokens taken but not used. */
   giveBackTokens(account: string, n: number, burst: number): Promise<void>;
   /** Every registered instance, its last heartbeat and its leases. */

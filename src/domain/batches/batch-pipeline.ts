@@ -135,7 +135,7 @@ export class BatchPipeline {
       if (!(await this.deps.coordinator.claim(leaseOf(id)))) continue;
       claimed++;
       // Each account draws on its own StartRun bucket; a batch is read only once it has tokens.
-      const { granted, msUntilNext } = await rate.take(accountId, SUBMIT_CHUNK);
+      const { granted, at, msUntilNext } = await rate.take(accountId, SUBMIT_CHUNK);
       if (granted === 0) {
         this.deps.telemetry?.startRunThrottled('batch');
         waitMs = Math.min(waitMs, msUntilNext);
@@ -144,7 +144,7 @@ export class BatchPipeline {
       const batch = await store.batches.get(id, null);
       let used = 0;
       try {
-        if (batch?.status === 'SUBMITTING') used = await this.submitChunk(batch, granted);
+        if (batch?.status === 'SUBMITTING') used = await this.submitChunk(batch, granted, at);
       } catch (err) {
         if (!(err instanceof LeaseLostError)) throw err;
         this.deps.log.info({ batchId: id }, 'another instance took over submitting this batch');
@@ -159,8 +159,11 @@ export class BatchPipeline {
     return true;
   }
 
-  /** Submits up to `limit` entries of one batch; returns how many StartRun tokens it used. */
-  async submitChunk(batch: BatchRecord, limit: number): Promise<number> {
+  /**
+   * Submits up to `limit` entries of one batch, admitted by StartRun tokens granted at `admittedAt`;
+   * returns how many tokens it used.
+   */
+  private async submitChunk(batch: BatchRecord, limit: number, admittedAt: number): Promise<number> {
     const { store } = this.deps;
     const batchId = batch.id;
     const found = await store.entries.nextUnsubmitted(batchId, limit);
@@ -185,7 +188,8 @@ export class BatchPipeline {
       if (used > 0) await this.deps.share.turn();
       const n = this.slices.size();
       const slice = entries.slice(used, used + n);
-      const applied = await this.slices.measure(slice.length, () => this.submitSlice(batch, slice, texts.slice(used, used + n), refs));
+      const applied = await this.slices.measure(slice.length,
+        () => this.submitSlice(batch, slice, texts.slice(used, used + n), refs, admittedAt));
       used += slice.length;
       if (!applied) break;
     }
@@ -193,7 +197,7 @@ export class BatchPipeline {
   }
 
   /** Submits these entries in one transaction; false when the batch stopped SUBMITTING (e.g. cancelled). */
-  private async submitSlice(batch: BatchRecord, entries: NewEntry[], texts: string[], refs: RunReferences): Promise<boolean> {
+  private async submitSlice(batch: BatchRecord, entries: NewEntry[], texts: string[], refs: RunReferences, admittedAt: number): Promise<boolean> {
     const { store, runs, maxRuns } = this.deps;
     const batchId = batch.id;
     const outcomes: SubmissionOutcome[] = [];
@@ -201,7 +205,8 @@ export class BatchPipeline {
       try {
         const setting = parseInput(InlineSetting, parseEntry(texts[i]));
         const request = parseInput(BatchRunInput, effectiveRunRequest(batch.defaultRunSetting, setting));
-        outcomes.push({ seq: e.seq, run: await runs.prepare(batch.accountId, request, refs, { batchId, runSettingId: e.runSettingId }, batch.startedBy) });
+        const entry = { batchId, runSettingId: e.runSettingId, admittedAt };
+        outcomes.push({ seq: e.seq, run: await runs.prepare(batch.accountId, request, refs, entry, batch.startedBy) });
       } catch (err) {
         // A store or system error (it carries a code: SQLITE_BUSY, ECONNRESET, …) is the step's, and the
         // step is retried; anything else that goes wrong with one entry fails that entry alone.

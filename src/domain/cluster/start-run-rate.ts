@@ -9,10 +9,20 @@ import { AccountBuckets } from '../token-bucket.js';
 export interface StartRunRate {
   /** Runs per second (0: unlimited). */
   readonly rate: number;
-  /** Takes up to `max` tokens: how many were granted and, when none, how long until one is. */
-  take(account: string, max: number): Promise<{ granted: number; msUntilNext: number }>;
+  /**
+   * Takes up to `max` tokens: how many were granted, when (epoch ms, on the bucket's clock) and, when
+   * none, how long until one is.
+   */
+  take(account: string, max: number): Promise<TokenGrant>;
   /** Returns tokens taken but not used. */
   giveBack(account: string, n: number): Promise<void>;
+}
+
+export interface TokenGrant {
+  granted: number;
+  /** When the tokens were granted: the runs they admit are created at this moment (docs/quotas.md). */
+  at: number;
+  msUntilNext: number;
 }
 
 export class LocalStartRunRate implements StartRunRate {
@@ -25,7 +35,7 @@ export class LocalStartRunRate implements StartRunRate {
   async take(account: string, max: number) {
     const bucket = this.buckets.for(account);
     const granted = bucket.take(max);
-    return { granted, msUntilNext: granted ? 0 : bucket.msUntilNext() };
+    return { granted, at: Date.now(), msUntilNext: granted ? 0 : bucket.msUntilNext() };
   }
 
   async giveBack(account: string, n: number) {
@@ -37,8 +47,8 @@ export class SharedStartRunRate implements StartRunRate {
   constructor(private table: CoordinationTable, readonly rate: number, private burst: number) {}
 
   async take(account: string, max: number) {
-    if (max <= 0) return { granted: 0, msUntilNext: 0 };
-    if (this.rate <= 0) return { granted: max, msUntilNext: 0 };
+    if (max <= 0) return { granted: 0, at: Date.now(), msUntilNext: 0 };
+    if (this.rate <= 0) return { granted: max, at: Date.now(), msUntilNext: 0 };
     return this.table.takeTokens(account, max, this.rate, this.burst);
   }
 

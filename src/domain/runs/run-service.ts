@@ -19,6 +19,13 @@ import { NO_TELEMETRY, type Telemetry } from '../telemetry.js';
 type RunInput = Omit<BatchRunInput, 'outputBucketOwnerId'> & { outputBucketOwnerId?: string; runId?: string };
 
 /** StartRun, the run reads, CancelRun and DeleteRun, and the validation a batch entry shares with StartRun. */
+/** The batch entry a run is submitted for, and when its StartRun token was granted (epoch ms). */
+export interface BatchEntryRef {
+  batchId: string;
+  runSettingId: string;
+  admittedAt: number;
+}
+
 export class RunService {
   private inputRules: InputRules;
 
@@ -39,7 +46,7 @@ export class RunService {
    * would answer. `refs` reads as that account.
    */
   async prepare(
-    account: string, input: RunInput, refs: RunReferences, entry?: { batchId: string; runSettingId: string }, principal?: string,
+    account: string, input: RunInput, refs: RunReferences, entry?: BatchEntryRef, principal?: string,
   ): Promise<NewRun> {
     const { workflow, version, cache } = await refs.resolve(input);
     // A run of a version runs that version's definition, against its parameter template.
@@ -64,7 +71,8 @@ export class RunService {
       parameters: input.parameters,
       outputUri: input.outputUri,
       tags: input.tags ?? {},
-      creationTime: Date.now(),
+      // A batch's run is created when its StartRun token was granted, so creation times show the quota held.
+      creationTime: entry?.admittedAt ?? Date.now(),
       runOutputUriPrefix: input.outputUri.endsWith('/') ? input.outputUri : `${input.outputUri}/`,
       workflowUuid: workflow.uuid,
       digest: definition.digest,

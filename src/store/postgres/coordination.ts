@@ -48,16 +48,18 @@ export class PgCoordination implements CoordinationTable {
     await this.db.prepared(`INSERT INTO rate_buckets (account, tokens, updated_ms) VALUES (?, ?, ${NOW}) ON CONFLICT DO NOTHING`).run(account, burst);
     // The level before the take is read under the row lock (FOR UPDATE) in the same statement, so
     // concurrent takes by several instances queue on the row and never grant the same token twice.
-    const cur = `SELECT b.account, LEAST(@burst::float8, b.tokens + GREATEST(0, t.now - b.updated_ms) * @rate::float8 / 1000) AS level, t.now
-        FROM rate_buckets b, (SELECT ${NOW} AS now) t WHERE b.account = @account`;
+    // A take that waited for the lock re-reads the row but keeps the clock it read before waiting:
+    // its time is never earlier than the row's, else the bucket's clock would step back and refill twice.
+    const cur = `SELECT b.account, LEAST(@burst::float8, b.tokens + (c.now - b.updated_ms) * @rate::float8 / 1000) AS level, c.now
+        FROM rate_buckets b, (SELECT ${NOW} AS now) t, LATERAL (SELECT GREATEST(t.now, b.updated_ms) AS now) c WHERE b.account = @account`;
     // 1e-9: refills summed in steps can land a hair below a whole token.
     const row = await this.db.prepared(`WITH cur AS (${cur} FOR UPDATE OF b)
         UPDATE rate_buckets r SET tokens = cur.level - LEAST(@max::float8, floor(cur.level + 1e-9)), updated_ms = cur.now
         FROM cur WHERE r.account = cur.account AND floor(cur.level + 1e-9) >= 1
-        RETURNING LEAST(@max::float8, floor(cur.level + 1e-9)) AS granted`).get({ account, max, rate, burst }) as Row | undefined;
-    if (row) return { granted: Number(row.granted), msUntilNext: 0 };
+        RETURNING LEAST(@max::float8, floor(cur.level + 1e-9)) AS granted, cur.now`).get({ account, max, rate, burst }) as Row | undefined;
+    if (row) return { granted: Number(row.granted), at: Number(row.now), msUntilNext: 0 };
     const r = await this.db.prepared(cur).get({ account, rate, burst }) as Row;
-    return { granted: 0, msUntilNext: Math.max(1, Math.ceil(((1 - Number(r.level)) / rate) * 1000)) };
+    return { granted: 0, at: Number(r.now), msUntilNext: Math.max(1, Math.ceil(((1 - Number(r.level)) / rate) * 1000)) };
   }
 
   async giveBackTokens(account: string, n: number, burst: number) {
