@@ -37,6 +37,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { instanceIdOf } from './instance-id.js';
 import { Coordinator } from './domain/cluster/coordinator.js';
 import { LocalStartRunRate, SharedStartRunRate } from './domain/cluster/start-run-rate.js';
+import { RunTakeover } from './domain/cluster/run-takeover.js';
 import { CancelFollower } from './domain/cluster/cancel-follower.js';
 import { buildApp } from './server/app.js';
 import { assertCanListen } from './server/port-check.js';
@@ -76,7 +77,10 @@ export class OmicsService {
     const tokens = new PageTokens(await store.getSecret('page-tokens', () => randomBytes(32).toString('hex')));
     const share = new EventLoopShare();
     // Several instances may share a PostgreSQL store: each has its own id, leases and a share of one StartRun bucket.
-    const instance = { id: instanceIdOf(config.dataDir), host: os.hostname(), pid: process.pid, version: VERSION, startedAt: Date.now() };
+    const instance = {
+      id: instanceIdOf(config.dataDir), host: os.hostname(), pid: process.pid, version: VERSION, startedAt: Date.now(),
+      dataDir: path.resolve(config.dataDir), executor: config.executor,
+    };
     const coordinator = new Coordinator(store.coordination, instance, config.leaseSeconds * 1000, share, log);
     const rate = store.coordination ? new SharedStartRunRate(store.coordination, config.startRunRate, config.startRunBurst)
       : new LocalStartRunRate(config.startRunRate, config.startRunBurst);
@@ -94,7 +98,7 @@ export class OmicsService {
     }, share);
     logBatchLifecycle(store, log);
     const engineOptions = {
-      reporter: applier, workflows: store.workflows, versions: store.versions, caches: store.runCaches, objects, dataDir: config.dataDir, engines: config.engines, log,
+      reporter: applier, workflows: store.workflows, versions: store.versions, caches: store.runCaches, runs: store.runs, objects, dataDir: config.dataDir, engines: config.engines, log,
       unsafeRunToolsUnsandboxed: config.unsafeRunToolsUnsandboxed, sandboxReadOnly: config.localInputRoots,
     };
     const engineExecutor: Executor = config.executor === 'local' ? createLocalExecutor(engineOptions)
@@ -103,6 +107,10 @@ export class OmicsService {
     // Sharing the store, a run may be cancelled through another instance: this one follows the store.
     if (store.coordination) follower = new CancelFollower(engineExecutor, store.runs, share, log);
     const executor: Executor = follower ?? engineExecutor;
+    // Slurm jobs outlive the instance that submitted them: another instance takes them over.
+    const takeover = store.coordination && executor.adopt
+      ? new RunTakeover(store.coordination, store.runs, executor as Executor & Required<Pick<Executor, 'adopt'>>, instance, config.leaseSeconds * 1000, share, log)
+      : undefined;
     store.runs.onDeleted((runId) => executor.forget(runId));
     scheduler = new Scheduler(store, executor, applier, config.maxConcurrentRuns, share, log, store.coordination ? instance.id : undefined);
     // Buckets each account may name, from the credentials file (read again on SIGHUP).
@@ -117,6 +125,7 @@ export class OmicsService {
     const stopWorkers = async () => {
       await pipeline.stop();
       await scheduler!.stop();
+      await takeover?.stop();
       await executor.close();
       await applier.flush();
       await relay.stop();
@@ -125,7 +134,7 @@ export class OmicsService {
       await store.close();
     };
     try {
-      return await OmicsService.run({ config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler, coordinator, services: {
+      return await OmicsService.run({ config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler, coordinator, takeover, services: {
         config, runs, workflows, batches, runGroups: new RunGroupService(store), tags: new TagService(store, config.region), tokens,
         versions, runCaches: new RunCacheService(store, bucketScope), configurations: new ConfigurationService(store),
         shares: new ShareService(store, config.region),
@@ -146,10 +155,10 @@ export class OmicsService {
   private static async run(parts: {
     config: Config; log: Logger; security: EdgeSecurity; store: Store; metrics: ServiceMetrics; relay: OutboxRelay; workflows: WorkflowService;
     versions: WorkflowVersionService;
-    executor: Executor; pipeline: BatchPipeline; scheduler: Scheduler; coordinator: Coordinator; services: Omit<Services, 'baseUrl'>;
+    executor: Executor; pipeline: BatchPipeline; scheduler: Scheduler; coordinator: Coordinator; takeover?: RunTakeover; services: Omit<Services, 'baseUrl'>;
     stopWorkers: () => Promise<void>;
   }): Promise<OmicsService> {
-    const { config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler, coordinator } = parts;
+    const { config, log, security, store, metrics, relay, workflows, versions, executor, pipeline, scheduler, coordinator, takeover } = parts;
     await coordinator.start();
     await relay.start();
     metrics.sinkBacklog = () => relay.backlog();
@@ -164,6 +173,7 @@ export class OmicsService {
     if (unfinished.length) log.info({ batches: unfinished }, `recovery: resuming ${unfinished.length} batches where their last commit left them`);
     pipeline.start();
     scheduler.start();
+    takeover?.start();
 
     let url = '';
     const services: Services = { ...parts.services, baseUrl: () => url };

@@ -19,6 +19,12 @@ export interface Executor {
   forget(runId: string): void;
   /** After a restart: runs the store still shows active. Resume them or report them FAILED. */
   recover(runs: RunRecord[]): void;
+  /**
+   * Follows, from now on, runs another instance started and can no longer follow (it died), their
+   * folders in that instance's data dir `dataDir`. Only executors whose work outlives the instance
+   * that started it (Slurm jobs) offer this (docs/scale-out.md).
+   */
+  adopt?(dataDir: string, runs: RunRecord[]): void;
   /** The name and version of the engine that runs a definition of this engine and main file (GetRun's engineVersion), asked of the engine. */
   engineVersion?(engine: string | undefined, main: string | undefined): Promise<string | undefined>;
   close(): Promise<void>;

@@ -47,6 +47,10 @@ export interface InstanceInfo {
   pid: number;
   version: string;
   startedAt: number;
+  /** Its data dir (absolute), where its executor keeps run folders. */
+  dataDir: string;
+  /** Its executor (`--executor`). */
+  executor: string;
 }
 
 export interface InstanceStatus extends InstanceInfo {
@@ -65,6 +69,16 @@ export class LeaseLostError extends Error {
 export interface CoordinationTable {
   /** Records that `instance` is alive and extends every lease it holds by `leaseMs`. */
   heartbeat(instance: InstanceInfo, leaseMs: number): Promise<void>;
+  /**
+   * Instances running `executor` that stopped, or whose heartbeat is older than `leaseMs`, and still
+   * have runs in STARTING, RUNNING or STOPPING.
+   */
+  abandonedRuns(executor: string, leaseMs: number): Promise<{ instanceId: string; dataDir: string }[]>;
+  /**
+   * Moves the active runs of instance `from` to `to`, if `from` is still gone (stopped, or no
+   * heartbeat for `leaseMs`) at that moment; the ids of the runs moved.
+   */
+  takeOverRuns(from: string, to: string, leaseMs: number): Promise<string[]>;
   /** Takes the lease on `resource` when it is free, expired or already `owner`'s; whether `owner` holds it now. */
   claim(resource: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Gives up `owner`'s leases (one, or all), e.g. when the instance stops. */
@@ -175,6 +189,8 @@ export interface RunTable {
   applyTransitions(changes: RunTransition[], tasks: TaskUpdate[]): Promise<AppliedTransition[]>;
   /** Those of the runs that are CANCELLED (by any instance). */
   cancelledAmong(runIds: string[]): Promise<string[]>;
+  /** Those of the runs an executor is running (STARTING, RUNNING, STOPPING), on any instance. */
+  activeAmong(runIds: string[]): Promise<string[]>;
   /** Cancels each listed run that is still cancellable. */
   cancel(runIds: string[], at: number): Promise<{ runId: string; previous?: RunStatus; cancelled: boolean }[]>;
   delete(id: string): Promise<'deleted' | 'missing' | RunStatus>;

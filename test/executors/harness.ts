@@ -103,7 +103,7 @@ export async function harness(t: TestContext, opts: Partial<LocalExecutorOptions
       transition(c) { transitions.push(c); apply([c], []); },
       task(u) { tasks.push(u); apply([], [u]); },
     },
-    workflows: store.workflows, versions: store.versions, caches: store.runCaches, objects, dataDir, log, engines: {}, containers: false, killGraceMs: 2000, ...opts,
+    workflows: store.workflows, versions: store.versions, caches: store.runCaches, runs: store.runs, objects, dataDir, log, engines: {}, containers: false, killGraceMs: 2000, ...opts,
   }) as EngineExecutor;
   t.after(async () => {
     await executor.close();

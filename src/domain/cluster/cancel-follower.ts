@@ -23,9 +23,16 @@ export class CancelFollower implements Executor {
     this.loop = new Loop('cancel-follower', () => this.follow(), share, log, pollMs);
     this.loop.start();
     if (inner.engineVersion) this.engineVersion = (engine, main) => inner.engineVersion!(engine, main);
+    if (inner.adopt) {
+      this.adopt = (dataDir, runs) => {
+        for (const r of runs) this.executing.add(r.id);
+        inner.adopt!(dataDir, runs);
+      };
+    }
   }
 
   engineVersion?: Executor['engineVersion'];
+  adopt?: Executor['adopt'];
 
   start(run: RunRecord) {
     this.executing.add(run.id);

@@ -8,7 +8,7 @@ import type { RunRecord, RunStatus, WorkflowEngine } from '../../domain/model.js
 import { SIMULATE_KEY } from '../../domain/runs/parameters.js';
 import { languageOf, WORKFLOW_LANGUAGES, type WorkflowLanguage } from '../../domain/workflows/languages.js';
 import type { ObjectStore } from '../../objectstore/object-store.js';
-import type { RunCacheTable, WorkflowTable, WorkflowVersionTable } from '../../store/store.js';
+import type { RunCacheTable, RunTable, WorkflowTable, WorkflowVersionTable } from '../../store/store.js';
 import { closeCallCache, openCallCache, readCallCache, type CallCacheSession } from './call-cache.js';
 import type { Executor, RunReporter } from '../executor.js';
 import { stripAnsi, tail, which, type EngineAdapter, type RunContext, type TaskTracker } from './engine.js';
@@ -34,6 +34,10 @@ export interface LocalExecutorOptions {
   versions: Pick<WorkflowVersionTable, 'byId' | 'getDefinition'>;
   /** The run caches runs name (docs/run-caches.md). */
   caches: Pick<RunCacheTable, 'get'>;
+  /** What the run's log says when a run is picked up again (default: omicsd restarted). */
+  resumedBecause?: string;
+  /** Which runs are still active, on any instance: their engines are never stopped as orphans. */
+  runs: Pick<RunTable, 'activeAmong'>;
   objects: ObjectStore;
   /** Per-run work and log folders live under `<dataDir>/runs/<runId>/`. */
   dataDir: string;
@@ -501,7 +505,7 @@ export class EngineExecutor implements Executor {
    * fails its run (ENGINE_LOST).
    */
   recover(runs: RunRecord[]) {
-    this.stopOrphans(new Set(runs.map((r) => r.id)));
+    void this.stopOrphans(new Set(runs.map((r) => r.id)));
     for (const run of runs) {
       const files = this.files(run.id);
       const record = readRecord(files.record);
@@ -534,21 +538,35 @@ export class EngineExecutor implements Executor {
 
   /**
    * Engines whose runs are no longer active (cancelled or deleted while omicsd was down, before their
-   * engine could be stopped) are stopped now: nothing would ever read their outcome.
+   * engine could be stopped) are stopped now: nothing would ever read their outcome. A run another
+   * instance took over (docs/scale-out.md) is still active in the store, and its engine is left alone.
    */
-  private stopOrphans(active: Set<string>) {
+  private async stopOrphans(recovered: Set<string>) {
     let ids: string[];
     try {
       ids = fs.readdirSync(path.join(this.opts.dataDir, 'runs'));
     } catch {
       return;
     }
+    const orphans: { id: string; files: EngineFiles; record: EngineRecord }[] = [];
     for (const id of ids) {
-      if (active.has(id)) continue;
+      if (recovered.has(id) || this.active.has(id)) continue;
       const files = this.files(id);
       const record = fs.existsSync(files.record) && !fs.existsSync(files.exit) ? readRecord(files.record) : undefined;
       // Another executor's engine is left for it to stop (EXECUTOR_CHANGED).
       if (!record || (hostOf(record) ?? this.host.name) !== this.host.name) continue;
+      orphans.push({ id, files, record });
+    }
+    if (!orphans.length) return;
+    let elsewhere: Set<string>;
+    try {
+      elsewhere = new Set(await this.opts.runs.activeAmong(orphans.map((o) => o.id)));
+    } catch (err) {
+      this.opts.log.warn({ err }, 'recovery: could not ask the store which runs are active; no engine is stopped as an orphan');
+      return;
+    }
+    for (const { id, files, record } of orphans) {
+      if (elsewhere.has(id)) continue;
       void this.host.orphan(record, id, this.graceMs).then((stopped) => {
         if (stopped) this.opts.log.info({ runId: id, engine: record.engine, pid: record.pid, jobId: record.jobId }, `recovery: stopped the engine of run ${id}, which is no longer active`);
         fs.rmSync(files.record, { force: true });
@@ -568,7 +586,7 @@ export class EngineExecutor implements Executor {
     const state = readOutcome(files.exit) ? `its engine (${record.engine}) ended while omicsd was down`
       : this.host.alive(record) ? `re-attached to ${record.engine} (${handle})` : `its engine (${record.engine}, ${handle}) is gone`;
     this.opts.log.info({ runId: run.id, engine: record.engine, pid: record.pid, jobId: record.jobId }, `recovery: run ${run.id}: ${state}`);
-    await fsp.appendFile(files.log, `omicsd: ${new Date().toISOString()} omicsd restarted: ${state}\n`);
+    await fsp.appendFile(files.log, `omicsd: ${new Date().toISOString()} ${this.opts.resumedBecause ?? 'omicsd restarted'}: ${state}\n`);
     const cache = await readCallCache(runDir(this.opts.dataDir, run.id));
     const ctx = await this.context(run, record.mainPath, record.outDir, new Stager(this.opts.objects, path.join(runDir(this.opts.dataDir, run.id), 'inputs')), cache);
     a.running = run.status !== 'STARTING';

@@ -1,10 +1,12 @@
 import fs from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Executor } from '../executor.js';
 import { EngineExecutor, type LocalExecutorOptions } from '../local/index.js';
 import { shellWord } from './job-script.js';
 import { findSlurmTools, runSlurm, type SlurmTools } from './slurm-commands.js';
+import { SlurmExecutor } from './slurm-executor.js';
 import { SlurmHost, slurmAnswers, type SlurmHostOptions } from './slurm-host.js';
 
 /** `--executor slurm`'s own options (docs/slurm.md). */
@@ -20,9 +22,12 @@ export class SlurmSetupError extends Error {}
  */
 export function createSlurmExecutor(opts: LocalExecutorOptions & { slurm: SlurmOptions }): Executor {
   const tools = slurmTools();
-  const host = new SlurmHost({ ...opts.slurm, tools, log: opts.log, dataDir: opts.dataDir });
+  // Another instance's runs are followed in its data dir, under its job names (slurm-executor.ts).
+  const forDataDir = (dataDir: string, log = opts.log, resumedBecause?: string) =>
+    new EngineExecutor({ ...opts, dataDir, log, resumedBecause, host: new SlurmHost({ ...opts.slurm, tools, log, dataDir }) });
   void checkCluster(tools, opts);
-  return new EngineExecutor({ ...opts, host });
+  return new SlurmExecutor(forDataDir(opts.dataDir), (dataDir) =>
+    forDataDir(dataDir, opts.log.child({ takenOverFrom: dataDir }), `the omicsd instance following this run died; ${hostname()} took it over`));
 }
 
 /** Slurm's client commands, or the error to refuse to start with (checked before the data dir is touched). */

@@ -4,6 +4,10 @@ import type { PgDatabase } from './database.js';
 
 /** The database's clock: instances on different machines compare lease and bucket times on one clock. */
 const NOW = 'omicsd_now_ms()';
+/** An instance that stopped, or whose last heartbeat is older than the lease period (one `?`: ms). */
+const GONE = `i.stopped_at IS NOT NULL OR i.heartbeat_at < ${NOW} - ?`;
+/** A run an executor is following (the runs_instance index covers these). */
+const ACTIVE = `r.status IN ('STARTING','RUNNING','STOPPING')`;
 
 /**
  * The instance registry, leases and shared StartRun buckets (docs/scale-out.md). Leases and buckets
@@ -14,11 +18,27 @@ export class PgCoordination implements CoordinationTable {
   constructor(private db: PgDatabase) {}
 
   async heartbeat(i: InstanceInfo, leaseMs: number) {
-    await this.db.prepared(`INSERT INTO instances (id, host, pid, version, started_at, heartbeat_at, stopped_at)
-        VALUES (@id, @host, @pid, @version, @startedAt, ${NOW}, NULL)
-        ON CONFLICT (id) DO UPDATE SET host = @host, pid = @pid, version = @version, started_at = @startedAt, heartbeat_at = ${NOW}, stopped_at = NULL`)
+    await this.db.prepared(`INSERT INTO instances (id, host, pid, version, started_at, data_dir, executor, heartbeat_at, stopped_at)
+        VALUES (@id, @host, @pid, @version, @startedAt, @dataDir, @executor, ${NOW}, NULL)
+        ON CONFLICT (id) DO UPDATE SET host = @host, pid = @pid, version = @version, started_at = @startedAt, data_dir = @dataDir,
+          executor = @executor, heartbeat_at = ${NOW}, stopped_at = NULL`)
       .run({ ...i });
     await this.db.prepared(`UPDATE leases SET lease_until = ${NOW} + ? WHERE lease_owner = ?`).run(leaseMs, i.id);
+  }
+
+  async abandonedRuns(executor: string, leaseMs: number) {
+    const rows = await this.db.prepared(`SELECT i.id, i.data_dir FROM instances i
+        WHERE i.executor = ? AND (${GONE}) AND EXISTS (SELECT 1 FROM runs r WHERE r.instance_id = i.id AND ${ACTIVE})
+        ORDER BY i.id`).all(executor, leaseMs) as Row[];
+    return rows.map((r) => ({ instanceId: String(r.id), dataDir: String(r.data_dir) }));
+  }
+
+  async takeOverRuns(from: string, to: string, leaseMs: number) {
+    // One statement: the instance's absence is checked where its runs are moved, so an instance that
+    // heartbeats again (it restarted) keeps them, and two instances taking over move each run once.
+    return (await this.db.prepared(`UPDATE runs r SET instance_id = ? WHERE r.instance_id = ? AND ${ACTIVE}
+        AND EXISTS (SELECT 1 FROM instances i WHERE i.id = r.instance_id AND (${GONE})) RETURNING id`).pluck()
+      .all(to, from, leaseMs) as number[]).map(String);
   }
 
   async claim(resource: string, owner: string, leaseMs: number) {
@@ -70,7 +90,8 @@ export class PgCoordination implements CoordinationTable {
     const rows = await this.db.prepared(`SELECT i.*, coalesce((SELECT string_agg(resource, ' ' ORDER BY resource) FROM leases l
         WHERE l.lease_owner = i.id AND l.lease_until > ${NOW}), '') AS held FROM instances i WHERE i.stopped_at IS NULL ORDER BY i.started_at, i.id`).all() as Row[];
     return rows.map((r) => ({
-      id: r.id, host: r.host, pid: r.pid, version: r.version, startedAt: r.started_at, heartbeatAt: r.heartbeat_at,
+      id: r.id, host: r.host, pid: r.pid, version: r.version, startedAt: r.started_at, dataDir: r.data_dir, executor: r.executor,
+      heartbeatAt: r.heartbeat_at,
       leases: r.held ? String(r.held).split(' ') : [],
     }));
   }

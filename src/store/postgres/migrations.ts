@@ -181,7 +181,7 @@ CREATE TABLE event_cursors (sink TEXT PRIMARY KEY, seq BIGINT NOT NULL);
 -- and the account's StartRun bucket, one for all instances.
 CREATE TABLE instances (
   id TEXT PRIMARY KEY, host TEXT NOT NULL, pid BIGINT NOT NULL, version TEXT NOT NULL, started_at BIGINT NOT NULL,
-  heartbeat_at BIGINT NOT NULL, stopped_at BIGINT
+  data_dir TEXT NOT NULL, executor TEXT NOT NULL, heartbeat_at BIGINT NOT NULL, stopped_at BIGINT
 );
 CREATE TABLE leases (resource TEXT PRIMARY KEY, lease_owner TEXT NOT NULL, lease_until BIGINT NOT NULL);
 CREATE INDEX leases_owner ON leases (lease_owner);

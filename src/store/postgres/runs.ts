@@ -189,6 +189,11 @@ export class PgRuns implements RunTable {
       .all(runIds.filter(isCanonicalId)) as number[]).map(String);
   }
 
+  async activeAmong(runIds: string[]) {
+    return (await this.db.prepared(`SELECT id FROM runs WHERE id = ANY(?::bigint[]) AND status IN ('STARTING','RUNNING','STOPPING')`).pluck()
+      .all(runIds.filter(isCanonicalId)) as number[]).map(String);
+  }
+
   async cancel(runIds: string[], at: number) {
     return this.db.transaction(async () => {
       const out: { runId: string; previous?: RunStatus; cancelled: boolean }[] = [];

@@ -153,6 +153,11 @@ export class SqliteRuns implements RunTable {
       .all(JSON.stringify(runIds.filter(isCanonicalId).map(Number))) as number[]).map(String);
   }
 
+  async activeAmong(runIds: string[]) {
+    return (this.db.prepared(`SELECT id FROM runs WHERE id IN (SELECT value FROM json_each(?)) AND status IN ('STARTING','RUNNING','STOPPING')`).pluck()
+      .all(JSON.stringify(runIds.filter(isCanonicalId).map(Number))) as number[]).map(String);
+  }
+
   async cancel(runIds: string[], at: number) {
     return this.db.transaction(() => runIds.map((runId) => {
       const res = this.cancelRow(runId, at);
