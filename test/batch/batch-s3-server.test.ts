@@ -2,39 +2,30 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import S3rver from 's3rver';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { GetWorkflowCommand, StartRunBatchCommand } from '@aws-sdk/client-omics';
 import { waitBatch, waitBatchStatus } from '../support/batches.js';
 import { ROLE } from '../support/client.js';
 import { allBatchEntries } from '../support/lists.js';
 import { tempDir } from '../support/paths.js';
+import { startS3rver, type S3Server } from '../support/s3rver.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { writeSettingsFile } from '../support/settings-file.js';
 import { createWorkflow, cwlZip } from '../support/workflows.js';
 
 // A real S3-protocol server on 127.0.0.1; omicsd reaches it through --s3-endpoint and the standard credential chain.
-const creds = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
-let s3server: S3rver;
+let s3server: S3Server;
 let s3: S3Client;
 let omicsd: RunningServer;
 let endpointUrl = '';
 
 before(async () => {
-  s3server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: tempDir('omicsd-s3rver-'), configureBuckets: [{ name: 'cohort', configs: [] }] });
-  const addr: AddressInfo = await s3server.run();
-  const endpoint = `http://127.0.0.1:${addr.port}`;
-  endpointUrl = endpoint;
-  s3 = new S3Client({
-    endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
-  omicsd = await startServer(['--sim-run-ms', '0', '--start-run-rate', '0', '--s3-endpoint', endpoint], tempDir(), { env: creds });
+  s3server = await startS3rver(['cohort']);
+  ({ s3, endpoint: endpointUrl } = s3server);
+  omicsd = await startServer(['--sim-run-ms', '0', '--start-run-rate', '0', '--s3-endpoint', endpointUrl], tempDir(), { env: s3server.env });
 });
 after(async () => {
   await omicsd.stop();
-  s3.destroy();
   await s3server.close();
 });
 

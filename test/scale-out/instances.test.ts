@@ -4,40 +4,31 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import S3rver from 's3rver';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CancelRunBatchCommand, DeleteRunBatchCommand, GetBatchCommand, StartRunBatchCommand } from '@aws-sdk/client-omics';
 import { submitted, waitBatch } from '../support/batches.js';
 import { ROLE } from '../support/client.js';
 import { allBatchEntries } from '../support/lists.js';
 import { tempDir } from '../support/paths.js';
 import { prng } from '../support/prng.js';
+import { startS3rver, type S3Server } from '../support/s3rver.js';
 import { startServer, type RunningServer } from '../support/server.js';
 import { writeSettingsFile } from '../support/settings-file.js';
 import { dropTestDatabase, testDatabase } from '../support/store.js';
 import { sleep } from '../support/wait.js';
 import { createWorkflow } from '../support/workflows.js';
 
-const creds = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
-let s3server: S3rver;
+let s3server: S3Server;
 let s3: S3Client;
 let endpoint = '';
+let creds: NodeJS.ProcessEnv;
 
 before(async () => {
-  s3server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: tempDir('omicsd-s3rver-'), configureBuckets: [{ name: 'cohort', configs: [] }] });
-  const addr: AddressInfo = await s3server.run();
-  endpoint = `http://127.0.0.1:${addr.port}`;
-  s3 = new S3Client({
-    endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  s3server = await startS3rver(['cohort']);
+  ({ s3, endpoint, env: creds } = s3server);
 });
-after(async () => {
-  s3.destroy();
-  await s3server.close();
-});
+after(() => s3server.close());
 
 /** N instances on one new database, each with its own data dir; `restart(i)` starts instance i again on its data dir. */
 async function cluster(n: number, extra: string[]) {

@@ -8,20 +8,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import S3rver from 's3rver';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CancelRunCommand, GetRunCommand, StartRunCommand, type OmicsClient } from '@aws-sdk/client-omics';
 import { assertWorks, needs } from '../executors/harness.js';
 import { ROLE } from '../support/client.js';
 import { cancelJobsOf, jobIdOf, slurm, SLURM_ENV, slurmSkip, startSlurm, submissions } from '../support/slurm.js';
+import { startS3rver, type S3Server } from '../support/s3rver.js';
 import { startServer, tempDir, type RunningServer } from '../support/server.js';
 import { dropTestDatabase, testDatabase } from '../support/store.js';
 import { eventually } from '../support/wait.js';
 import { createWorkflow, cwlTool, definitionZip } from '../support/workflows.js';
-
-const creds = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER', AWS_REGION: 'us-east-1' };
 
 /** A CWL tool writing its `msg` to out.txt after `seconds`. */
 const echoTool = (seconds: number) => definitionZip({
@@ -34,32 +31,21 @@ const echoTool = (seconds: number) => definitionZip({
 const status = async (c: OmicsClient, id: string) => (await c.send(new GetRunCommand({ id }))).status;
 
 describe('Slurm runs of a dead instance', { skip: slurmSkip || needs('cwltool') }, () => {
-  let s3server: S3rver;
-  let s3: S3Client;
-  let endpoint = '';
+  let objects: S3Server;
 
   before(async () => {
     assertWorks('cwltool');
     startSlurm();
-    s3server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: tempDir('omicsd-s3rver-'), configureBuckets: [{ name: 'out', configs: [] }] });
-    const addr: AddressInfo = await s3server.run();
-    endpoint = `http://127.0.0.1:${addr.port}`;
-    s3 = new S3Client({
-      endpoint, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-      requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    objects = await startS3rver(['out']);
   });
-  after(async () => {
-    s3.destroy();
-    await s3server.close();
-  });
+  after(() => objects.close());
 
   test('kill -9 of the instance that submitted the jobs: another takes the runs over and finishes them, each from its one job', async (t) => {
     const [dirA, dirB] = [tempDir(), tempDir()];
     const url = await testDatabase(dirA);
-    const args = ['--database-url', url, '--s3-endpoint', endpoint, '--lease-seconds', '2', '--executor', 'slurm', '--slurm-poll-interval', '0.5',
+    const args = ['--database-url', url, '--s3-endpoint', objects.endpoint, '--lease-seconds', '2', '--executor', 'slurm', '--slurm-poll-interval', '0.5',
       '--start-run-rate', '100', '--log-level', 'info', '--log-format', 'json'];
-    const env = { ...creds, ...SLURM_ENV };
+    const env = { ...objects.env, ...SLURM_ENV };
     const servers: RunningServer[] = [];
     const db = new pg.Client({ connectionString: url });
     t.after(async () => {
@@ -118,7 +104,7 @@ describe('Slurm runs of a dead instance', { skip: slurmSkip || needs('cwltool') 
         'its log says who follows it now');
       assert.match(slurm('scontrol', ['show', 'job', jobIdOf(dirA, id)!, '--oneliner']), /JobState=COMPLETED /, 'its one job ran to its end');
       const key = `${run.runOutputUri!.replace(/^s3:\/\/out\//, '').replace(/\/?$/, '/')}out/out.txt`;
-      const out = await s3.send(new GetObjectCommand({ Bucket: 'out', Key: key }));
+      const out = await objects.s3.send(new GetObjectCommand({ Bucket: 'out', Key: key }));
       assert.equal(await out.Body!.transformToString(), `${samples[i]}\n`, 'its outputs exported by the instance that took it over');
     }
     assert.equal(await status(a.client, cancelled), 'CANCELLED');
