@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Executor } from '../../executors/executor.js';
 import { instanceIdIn } from '../../instance-id.js';
@@ -24,7 +23,7 @@ export class RunTakeover {
     private table: CoordinationTable,
     private runs: Pick<RunTable, 'listInStatus'>,
     private executor: Executor & Required<Pick<Executor, 'adopt'>>,
-    private self: { id: string; dataDir: string },
+    private self: { id: string },
     private leaseMs: number,
     share: EventLoopShare,
     private log: Logger,
@@ -42,6 +41,7 @@ export class RunTakeover {
 
   private async step(): Promise<boolean> {
     for (const { instanceId, dataDir } of await this.table.abandonedRuns(this.executor.name, this.leaseMs)) {
+      // After a stall this instance may look gone itself; its own executor follows its runs already.
       if (instanceId === this.self.id || !this.reachable(instanceId, dataDir)) continue;
       const ids = new Set(await this.table.takeOverRuns(instanceId, this.self.id, this.leaseMs));
       if (!ids.size) continue;
@@ -52,11 +52,11 @@ export class RunTakeover {
     return false;
   }
 
-  /** Whether `dataDir` is that instance's data dir as seen from here, and not this instance's own. */
+  /** Whether `dataDir` is that instance's data dir as seen from here (its id file names it). */
   private reachable(instanceId: string, dataDir: string): boolean {
     let found: string | undefined;
     try {
-      found = path.resolve(dataDir) === path.resolve(this.self.dataDir) ? undefined : instanceIdIn(dataDir);
+      found = instanceIdIn(dataDir);
     } catch {
       found = undefined;
     }
