@@ -134,17 +134,20 @@ export class BatchPipeline {
       const { id, accountId } = owners[this.rotation++ % owners.length];
       if (!(await this.deps.coordinator.claim(leaseOf(id)))) continue;
       claimed++;
-      // Each account draws on its own StartRun bucket; a batch is read only once it has tokens.
-      const { granted, at, msUntilNext } = await rate.take(accountId, SUBMIT_CHUNK);
+      const batch = await store.batches.get(id, null);
+      if (batch?.status !== 'SUBMITTING') continue;
+      // Each account draws on its own StartRun bucket, for no more entries than the batch has left:
+      // tokens held by the submitter are tokens a concurrent StartRun of the account cannot have.
+      const want = Math.max(1, Math.min(SUBMIT_CHUNK, batch.submission.pendingStartSubmissionCount));
+      const { granted, at, msUntilNext } = await rate.take(accountId, want);
       if (granted === 0) {
         this.deps.telemetry?.startRunThrottled('batch');
         waitMs = Math.min(waitMs, msUntilNext);
         continue;
       }
-      const batch = await store.batches.get(id, null);
       let used = 0;
       try {
-        if (batch?.status === 'SUBMITTING') used = await this.submitChunk(batch, granted, at);
+        used = await this.submitChunk(batch, granted, at);
       } catch (err) {
         if (!(err instanceof LeaseLostError)) throw err;
         this.deps.log.info({ batchId: id }, 'another instance took over submitting this batch');
